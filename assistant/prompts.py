@@ -1,0 +1,30 @@
+"""Access to the files in ``prompts/``: lexicons, answer templates, router examples — data, not code."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.errors import OperatorError
+
+
+def prompts_dir() -> Path:
+    """The repository's ``prompts/`` folder (the project installs in editable mode)."""
+    return Path(__file__).resolve().parent.parent / "prompts"
+
+
+@functools.cache
+def load_yaml(relative: str) -> Any:
+    path = prompts_dir() / relative
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OperatorError(f"prompt file missing: {path}") from None
+
+
+def available_languages(kind: str = "answers") -> list[str]:
+    """Languages that have a file in ``prompts/<kind>/`` — adding a language is adding files."""
+    return sorted(p.stem for p in (prompts_dir() / kind).glob("*.yaml"))

@@ -1,0 +1,1 @@
+"""The demo plant: a simulated factory served over OPC UA."""

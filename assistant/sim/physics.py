@@ -1,0 +1,298 @@
+"""Physics-like signal models of the demo plant's asset types, stepped in plant time, seeded and deterministic.
+
+Quantities are coupled the way they are on a real machine: a pump's flow, head and power follow its speed
+(affinity laws) and load; temperatures lag behind power; vibration grows with imbalance and with a bearing
+defect; compressors cycle load/unload against a pressure band. Faults (see :data:`FAULTS`) change the physics,
+never a flag: a clogged filter raises the differential pressure and drops flow, a leak makes the compressor load
+more often, a drifting sensor adds a slowly growing offset, a stuck one freezes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from assistant.sim.layout import AssetSpec
+
+FAULTS = ("bearing_outer", "bearing_inner", "cavitation", "filter_clogging", "compressor_leak",
+          "sensor_drift", "sensor_stuck")
+
+
+@dataclass(frozen=True, slots=True)
+class SignalSpec:
+    name: str
+    description: str
+    unit_code: str = ""  # UNECE Rec. 20 common code
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    kind: str = "analog"  # analog | bool | counter | state
+    historize: bool = True
+
+
+def ambient_c(t: float) -> float:
+    """Hall temperature with a day cycle: coolest at 05:00, warmest at 15:00."""
+    hour = (t / 3600.0) % 24
+    return 21.0 + 4.0 * math.sin((hour - 9.0) / 24 * 2 * math.pi)
+
+
+def production_load(t: float) -> float:
+    """Planned production load 0..1: two shifts on weekdays, reduced night shift, weekends idle."""
+    dt = datetime.fromtimestamp(t, UTC)
+    if dt.weekday() >= 5:
+        return 0.0
+    hour = dt.hour + dt.minute / 60
+    if 6 <= hour < 22:
+        # breaks at 09:30 and 18:00 for a quarter of an hour
+        if 9.5 <= hour < 9.75 or 18.0 <= hour < 18.25:
+            return 0.2
+        return 0.9
+    return 0.35
+
+
+@dataclass
+class AssetModel:
+    """Base: holds state, RNG, active faults (name → start time in plant seconds), and sensor faults."""
+
+    spec: AssetSpec
+    seed: int
+    faults: dict[str, float] = field(default_factory=dict)
+    state: dict[str, float] = field(default_factory=dict)
+    signals: tuple[SignalSpec, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+        self._stuck: dict[str, Any] = {}
+
+    def noise(self, sigma: float) -> float:
+        return float(self.rng.normal(0.0, sigma))
+
+    def severity(self, fault: str, t: float, days_to_full: float = 5.0) -> float:
+        """0 before a fault starts, then growing to 1 over ``days_to_full`` plant days."""
+        start = self.faults.get(fault)
+        if start is None or t < start:
+            return 0.0
+        return min(1.0, (t - start) / (days_to_full * 86400.0))
+
+    def lag(self, key: str, target: float, dt: float, tau: float) -> float:
+        """First-order lag of state ``key`` toward ``target`` with time constant ``tau`` seconds."""
+        cur = self.state.get(key, target)
+        cur += (target - cur) * (1.0 - math.exp(-dt / tau))
+        self.state[key] = cur
+        return cur
+
+    def step(self, t: float, dt: float) -> dict[str, Any]:
+        values = self.compute(t, dt)
+        return self._sensor_faults(t, values)
+
+    def compute(self, t: float, dt: float) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _sensor_faults(self, t: float, values: dict[str, Any]) -> dict[str, Any]:
+        target = self.spec.params.get("faulty_sensor") or next(
+            (s.name for s in self.signals if s.kind == "analog"), None
+        )
+        if target in values:
+            drift = self.severity("sensor_drift", t, days_to_full=10.0)
+            if drift:
+                spec = next(s for s in self.signals if s.name == target)
+                span = (spec.high or 1.0) - (spec.low or 0.0)
+                values[target] = values[target] + 0.15 * span * drift
+            if self.severity("sensor_stuck", t, days_to_full=1e-9):
+                values[target] = self._stuck.setdefault(target, values[target])
+        return values
+
+
+def _clip(v: float, lo: float, hi: float) -> float:
+    return max(lo, min(hi, v))
+
+
+@dataclass
+class PumpModel(AssetModel):
+    signals: tuple[SignalSpec, ...] = (
+        SignalSpec("Running", "Pump motor running", kind="bool"),
+        SignalSpec("Speed", "Motor speed", "RPM", "rpm", 0, 3600),
+        SignalSpec("Flow", "Volume flow at discharge", "MQH", "m³/h", 0, 250),
+        SignalSpec("DischargePressure", "Discharge pressure", "BAR", "bar", 0, 16),
+        SignalSpec("SuctionPressure", "Suction pressure (absolute)", "BAR", "bar", 0, 4),
+        SignalSpec("FilterDifferentialPressure", "Differential pressure across the suction strainer", "BAR", "bar", 0, 2),
+        SignalSpec("Power", "Electrical power input", "KWT", "kW", 0, 75),
+        SignalSpec("Temperature", "Pump casing temperature", "CEL", "°C", 0, 120),
+        SignalSpec("BearingTemperature", "Drive-end bearing temperature", "CEL", "°C", 0, 120),
+        SignalSpec("Vibration", "Bearing housing vibration velocity RMS (ISO 10816)", "C16", "mm/s", 0, 25),
+        SignalSpec("OperatingHours", "Operating hours counter", "HUR", "h", 0, 200000, kind="counter"),
+    )
+
+    def compute(self, t: float, dt: float) -> dict[str, Any]:
+        p = self.spec.params
+        n_nom = float(p.get("nominal_rpm", 2950))
+        load = production_load(t)
+        standby = bool(p.get("standby"))
+        running = (load > 0.5) if standby else (load > 0.0)
+        speed_target = n_nom * (0.55 + 0.45 * load) if running else 0.0
+        speed = self.lag("speed", speed_target, dt, 8.0)
+        r = speed / n_nom
+        clog = self.severity("filter_clogging", t, 6.0)
+        cav = self.severity("cavitation", t, 2.0)
+        q_nom = 180.0 if n_nom > 2000 else 90.0
+        flow = max(0.0, q_nom * r * (1.0 - 0.45 * clog) * (1.0 - 0.25 * cav) + self.noise(1.2) * r)
+        suction = 1.8 - 0.9 * clog - 0.8 * cav + self.noise(0.01)
+        head = 9.5 * r * r - 0.00004 * flow * flow
+        discharge = max(0.0, suction + head - 1.0 * cav * (0.5 + 0.5 * math.sin(t / 7.0)) + self.noise(0.05))
+        dp_filter = (0.08 + 1.2 * clog) * (flow / q_nom) ** 2 + abs(self.noise(0.005))
+        power = (30.0 if n_nom > 2000 else 11.0) * r**3 * (1.0 + 0.1 * clog) + (0.3 if running else 0.0)
+        temp = self.lag("temp", ambient_c(t) + 0.9 * power + 6.0 * cav, dt, 900.0) + self.noise(0.15)
+        outer = self.severity("bearing_outer", t, 8.0)
+        inner = self.severity("bearing_inner", t, 6.0)
+        bearing = max(outer, inner)
+        bearing_temp = self.lag("btemp", ambient_c(t) + 0.7 * power + 25.0 * bearing**2, dt, 1200.0) + self.noise(0.2)
+        vib = (1.1 + 0.6 * r * r + 7.5 * bearing**1.5 + 3.5 * cav) * (1.0 if running else 0.05) + abs(self.noise(0.08))
+        hours = self.state.get("hours", float(p.get("hours0", 12000.0))) + (dt / 3600.0 if running else 0.0)
+        self.state["hours"] = hours
+        return {
+            "Running": running, "Speed": _clip(speed + self.noise(2.0) * r, 0, 3600), "Flow": flow,
+            "DischargePressure": discharge, "SuctionPressure": max(0.0, suction), "FilterDifferentialPressure": dp_filter,
+            "Power": power, "Temperature": temp, "BearingTemperature": bearing_temp, "Vibration": vib,
+            "OperatingHours": hours,
+        }
+
+
+@dataclass
+class CompressorModel(AssetModel):
+    signals: tuple[SignalSpec, ...] = (
+        SignalSpec("Running", "Compressor motor running", kind="bool"),
+        SignalSpec("Loaded", "Compressor in load (air delivery)", kind="bool"),
+        SignalSpec("Pressure", "Network pressure at outlet", "BAR", "bar", 0, 13),
+        SignalSpec("Power", "Electrical power input", "KWT", "kW", 0, 90),
+        SignalSpec("DischargeTemperature", "Air/oil discharge temperature", "CEL", "°C", 0, 120),
+        SignalSpec("FreeAirDelivery", "Free air delivery", "MQH", "m³/h", 0, 800),
+        SignalSpec("Vibration", "Motor vibration velocity RMS", "C16", "mm/s", 0, 25),
+        SignalSpec("OperatingHours", "Operating hours counter", "HUR", "h", 0, 200000, kind="counter"),
+    )
+
+    def compute(self, t: float, dt: float) -> dict[str, Any]:
+        rated = float(self.spec.params.get("rated_kw", 45.0))
+        demand = 0.25 + 0.6 * production_load(t)  # share of rated delivery the network draws
+        leak = 0.35 * self.severity("compressor_leak", t, 4.0)
+        pressure = self.state.get("pressure", 7.2)
+        loaded = bool(self.state.get("loaded", 1.0))
+        delivery = rated * 12.0 if loaded else 0.0  # m³/h
+        pressure += dt * (delivery - (demand + leak) * rated * 12.0) / (rated * 40.0)
+        if pressure >= 7.5:
+            loaded = False
+        elif pressure <= 6.5:
+            loaded = True
+        pressure = _clip(pressure, 4.0, 8.5)
+        self.state.update(pressure=pressure, loaded=float(loaded))
+        power = rated * (0.98 if loaded else 0.28) + self.noise(0.3)
+        temp = self.lag("temp", ambient_c(t) + (58.0 if loaded else 38.0), dt, 300.0) + self.noise(0.2)
+        hours = self.state.get("hours", 21000.0) + dt / 3600.0
+        self.state["hours"] = hours
+        return {
+            "Running": True, "Loaded": loaded, "Pressure": pressure + self.noise(0.01), "Power": power,
+            "DischargeTemperature": temp, "FreeAirDelivery": delivery + (self.noise(3.0) if loaded else 0.0),
+            "Vibration": 1.6 + (0.5 if loaded else 0.0) + abs(self.noise(0.06)), "OperatingHours": hours,
+        }
+
+
+@dataclass
+class SpindleModel(AssetModel):
+    signals: tuple[SignalSpec, ...] = (
+        SignalSpec("Running", "Spindle rotating", kind="bool"),
+        SignalSpec("Speed", "Spindle speed", "RPM", "rpm", 0, 24000),
+        SignalSpec("Load", "Spindle load (share of rated torque)", "P1", "%", 0, 150),
+        SignalSpec("Power", "Spindle drive power", "KWT", "kW", 0, 40),
+        SignalSpec("BearingTemperature", "Front spindle bearing temperature", "CEL", "°C", 0, 100),
+        SignalSpec("Vibration", "Spindle vibration velocity RMS", "C16", "mm/s", 0, 20),
+        SignalSpec("PartsProduced", "Good parts produced (counter)", kind="counter"),
+        SignalSpec("OperatingHours", "Spindle operating hours counter", "HUR", "h", 0, 100000, kind="counter"),
+    )
+
+    def compute(self, t: float, dt: float) -> dict[str, Any]:
+        load = production_load(t)
+        cycle = (t % 240.0) / 240.0  # a 4-minute machining cycle: cutting 75 %, tool change/loading 25 %
+        cutting = load > 0.5 and cycle < 0.75
+        speed = self.lag("speed", 12000.0 if cutting else 0.0, dt, 2.0)
+        spindle_load = (55.0 + 15.0 * math.sin(cycle * 20)) if cutting else 0.0
+        power = 22.0 * spindle_load / 100.0 + (0.4 if speed > 0 else 0.0)
+        outer = self.severity("bearing_outer", t, 8.0)
+        inner = self.severity("bearing_inner", t, 6.0)
+        bearing = max(outer, inner)
+        btemp = self.lag("btemp", ambient_c(t) + 0.0016 * speed + 22.0 * bearing**2, dt, 600.0) + self.noise(0.15)
+        vib = (0.6 + 0.9 * (speed / 12000.0) + 6.0 * bearing**1.5) * (1.0 if speed > 100 else 0.1) + abs(self.noise(0.05))
+        parts = self.state.get("parts", 0.0)
+        was_cutting = self.state.get("cutting", 0.0) > 0
+        if was_cutting and not cutting and load > 0.5:
+            parts += 1
+        self.state.update(parts=parts, cutting=float(cutting))
+        hours = self.state.get("hours", 8000.0) + (dt / 3600.0 if speed > 100 else 0.0)
+        self.state["hours"] = hours
+        return {
+            "Running": speed > 100, "Speed": speed, "Load": spindle_load + abs(self.noise(0.5)) * (speed > 100),
+            "Power": power, "BearingTemperature": btemp, "Vibration": vib, "PartsProduced": int(parts),
+            "OperatingHours": hours,
+        }
+
+
+@dataclass
+class ConveyorModel(AssetModel):
+    signals: tuple[SignalSpec, ...] = (
+        SignalSpec("Running", "Conveyor drive running", kind="bool"),
+        SignalSpec("BeltSpeed", "Belt speed", "MTS", "m/s", 0, 2.5),
+        SignalSpec("MotorCurrent", "Drive motor current", "AMP", "A", 0, 40),
+        SignalSpec("MotorTemperature", "Drive motor winding temperature", "CEL", "°C", 0, 150),
+        SignalSpec("Vibration", "Gearbox vibration velocity RMS", "C16", "mm/s", 0, 20),
+    )
+
+    def compute(self, t: float, dt: float) -> dict[str, Any]:
+        load = production_load(t)
+        running = load > 0.0
+        speed = self.lag("speed", 1.2 if running else 0.0, dt, 3.0)
+        current = (6.0 + 14.0 * load) * (speed / 1.2) + self.noise(0.2) * running
+        temp = self.lag("temp", ambient_c(t) + 1.9 * current, dt, 1500.0) + self.noise(0.2)
+        vib = (0.9 + 0.8 * speed) * (1.0 if running else 0.05) + abs(self.noise(0.05))
+        return {"Running": running, "BeltSpeed": max(0.0, speed), "MotorCurrent": max(0.0, current),
+                "MotorTemperature": temp, "Vibration": vib}
+
+
+@dataclass
+class TankModel(AssetModel):
+    signals: tuple[SignalSpec, ...] = (
+        SignalSpec("Level", "Fill level", "P1", "%", 0, 100),
+        SignalSpec("LevelSetpoint", "Level controller set-point", "P1", "%", 0, 100),
+        SignalSpec("InletValvePosition", "Inlet control valve opening", "P1", "%", 0, 100),
+        SignalSpec("Outflow", "Outflow to consumers", "MQH", "m³/h", 0, 400),
+        SignalSpec("Temperature", "Water temperature in tank", "CEL", "°C", 0, 90),
+    )
+
+    def compute(self, t: float, dt: float) -> dict[str, Any]:
+        vol = float(self.spec.params.get("volume_m3", 40.0))
+        setpoint = float(self.state.get("setpoint", 65.0))
+        level = self.state.get("level", setpoint)
+        outflow = 120.0 + 160.0 * production_load(t) + self.noise(2.0)
+        # PI level controller on the inlet valve
+        err = setpoint - level
+        integ = _clip(self.state.get("integ", 50.0) + 0.02 * err * dt, 0.0, 100.0)
+        valve = _clip(integ + 4.0 * err, 0.0, 100.0)
+        inflow = 4.2 * valve
+        level = _clip(level + (inflow - outflow) * dt / 3600.0 / vol * 100.0, 0.0, 100.0)
+        self.state.update(level=level, integ=integ)
+        temp = self.lag("temp", ambient_c(t) + 6.0 + 8.0 * production_load(t), dt, 2400.0) + self.noise(0.05)
+        return {"Level": level + self.noise(0.1), "LevelSetpoint": setpoint, "InletValvePosition": valve,
+                "Outflow": outflow, "Temperature": temp}
+
+
+MODELS: dict[str, type[AssetModel]] = {
+    "pump": PumpModel, "compressor": CompressorModel, "spindle": SpindleModel,
+    "conveyor": ConveyorModel, "tank": TankModel,
+}
+
+
+def make_model(spec: AssetSpec, seed: int) -> AssetModel:
+    # a stable per-asset seed: the same plant seed gives the same signals, whatever the asset order
+    asset_seed = (seed * 1_000_003 + sum(ord(c) * 31**i for i, c in enumerate(spec.id))) % 2**32
+    return MODELS[spec.kind](spec=spec, seed=asset_seed)

@@ -1,0 +1,83 @@
+"""The real bundled LLM: loads from the installed package (no hub), generates, follows a JSON-schema grammar,
+and its rephrasings only reach the operator through the grounding check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.config import EndpointSettings, Settings
+from assistant.errors import ModelMissing
+from assistant.llm import create_llm
+from assistant.llm.bundled import resolve_model_path
+
+pytestmark = pytest.mark.llm
+
+
+@pytest.fixture(scope="module")
+def llm(models_dir: Path):  # type: ignore[no-untyped-def]
+    return create_llm(Settings(data_dir=models_dir))
+
+
+def test_bundled_model_is_assembled_from_the_package(models_dir: Path) -> None:
+    path = resolve_model_path(Settings(data_dir=models_dir))
+    assert path.parent == models_dir / "models" and path.suffix == ".gguf"
+    assert path.stat().st_size > 200 * 2**20
+
+
+def test_generates_tokens(llm) -> None:  # type: ignore[no-untyped-def]
+    out = llm.complete("The capital of France is", max_tokens=8)
+    assert out.tokens > 0 and out.text.strip()
+    assert "Paris" in out.text
+
+
+def test_grammar_constrained_json(llm) -> None:  # type: ignore[no-untyped-def]
+    schema = {"type": "object", "properties": {"tool": {"enum": ["read_value", "search_documents"]},
+                                               "asset": {"enum": ["P-101", "K-2"]}},
+              "required": ["tool", "asset"]}
+    out = llm.complete("Question: What is the temperature of pump P-101?\nJSON plan:", max_tokens=40,
+                       json_schema=schema)
+    plan = json.loads(out.text)
+    assert plan["tool"] in {"read_value", "search_documents"} and plan["asset"] in {"P-101", "K-2"}
+
+
+def test_unknown_bundled_model_names_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(ModelMissing, match=r"setting llm\.model"):
+        resolve_model_path(Settings(data_dir=tmp_path, llm={"model": "gpt-5"}))
+
+
+async def test_rewrite_is_grounded_or_falls_back(other_plant, models_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.agent import Agent
+
+    settings = Settings(data_dir=models_dir, llm={"rewrite_answers": True},
+                        opcua={"endpoints": [EndpointSettings(url=other_plant)]})
+    agent = Agent(settings)
+    try:
+        result = await agent.ask("What is the current temperature of pump P-101?")
+    finally:
+        await agent.adapter.close()
+    assert result.mode in {"llm", "fallback"}
+    assert result.grounded is True
+    assert "61.5" in result.answer  # whatever the wording, the value survives
+
+
+async def test_ungrounded_rewrite_is_rejected(other_plant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.agent import Agent
+    from assistant.llm.base import Completion
+
+    class Inventor:
+        name = "inventor"
+
+        def complete(self, prompt: str, **kw):  # type: ignore[no-untyped-def]
+            return Completion("Pump P101 runs at 99.9 °C and was serviced on 2020-01-01.", 12, 0.01)
+
+    settings = Settings(data_dir=tmp_path, llm={"rewrite_answers": True},
+                        opcua={"endpoints": [EndpointSettings(url=other_plant)]})
+    agent = Agent(settings, llm_factory=Inventor)
+    try:
+        result = await agent.ask("What is the current temperature of pump P-101?")
+    finally:
+        await agent.adapter.close()
+    assert result.mode == "fallback" and "99.9" not in result.answer and "61.5 °C" in result.answer

@@ -1,0 +1,64 @@
+"""Operator wording → catalog entries, on hand-made catalogs (no plant names built in)."""
+
+from __future__ import annotations
+
+from tools.opcua.catalog import Asset, Signal
+from tools.opcua.resolve import question_quantities, resolve_assets, resolve_signal
+
+
+def _sig(name: str, unit: str = "", code: str = "") -> Signal:
+    return Signal(node_id=f"ns=2;s={name}", namespace_uri="urn:t", browse_name=name, display_name=name,
+                  description="", path=[name], asset_node_id="a", unit=unit, unit_code=code)
+
+
+def _asset(name: str, desc: str, signals: list[Signal], browse: str | None = None) -> Asset:
+    return Asset(node_id=f"ns=2;s={name}", browse_name=browse or name, display_name=name, description=desc,
+                 path=["Site", name], endpoint="opc.tcp://x", signals=signals)
+
+
+ASSETS = [
+    _asset("P-101", "Centrifugal pump", [_sig("Temperature", "°C", "CEL"), _sig("BearingTemperature", "°C", "CEL"),
+                                          _sig("DischargePressure", "bar", "BAR")]),
+    _asset("P-102", "Centrifugal pump", [_sig("Temperature", "°C", "CEL")]),
+    _asset("Verdichter 2", "Schraubenkompressor", [_sig("Netzdruck", "bar", "BAR")], browse="K2"),
+    _asset("Mixer_M7", "Agitator in tank 7", [_sig("Drehzahl", "rpm", "RPM")]),
+]
+
+
+def _best(q: str) -> str:
+    res = resolve_assets(q, ASSETS)
+    assert res.best is not None, q
+    return res.best.asset.display_name
+
+
+def test_codes_match_in_any_spelling() -> None:
+    for q in ("temperature of P-101?", "P101 temperature", "Temperatur p 101", "p_101 temp"):
+        assert _best(q) == "P-101"
+    assert _best("Druck an K-2") == "Verdichter 2"
+
+
+def test_kind_and_number_in_other_languages() -> None:
+    assert _best("Wie warm ist die Pumpe 102?") == "P-102"
+    assert _best("Drehzahl von Mischer 7") == "Mixer_M7"  # kind word (German) + number
+
+
+def test_ambiguous_and_missing() -> None:
+    res = resolve_assets("temperature of the pump", ASSETS)
+    assert res.ambiguous or res.best is None
+    assert resolve_assets("what is the weather in Paris", ASSETS).best is None
+
+
+def test_signal_by_quantity_word_and_unit() -> None:
+    pump = ASSETS[0]
+    assert resolve_signal("current temperature of P-101", pump)[0].signal.display_name == "Temperature"
+    assert resolve_signal("Temperatur der Pumpe P-101", pump)[0].signal.display_name == "Temperature"
+    assert resolve_signal("bearing temperature of P-101", pump)[0].signal.display_name == "BearingTemperature"
+    assert resolve_signal("Druck von P-101", pump)[0].signal.display_name == "DischargePressure"
+    assert resolve_signal("pression de P-101", pump)[0].signal.display_name == "DischargePressure"
+    assert resolve_signal("colour of P-101", pump) == []
+
+
+def test_question_quantities_multilingual() -> None:
+    assert question_quantities("Wie hoch ist der Druck?") == ["pressure"]
+    assert question_quantities("¿Cuál es la temperatura?") == ["temperature"]
+    assert question_quantities("hello") == []

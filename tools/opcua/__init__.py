@@ -1,0 +1,1 @@
+"""OPC UA adapter: sessions, the browsed catalog of assets and signals, reads."""

@@ -1,0 +1,178 @@
+"""Resolve an operator's words to catalog entries: which asset, which signal — ranked, explained, general.
+
+Works on any browsed catalog: asset codes are compared in normalised form ("P-101" = "P101" = "p 101"),
+"Pumpe 101" matches an asset whose number is 101 and whose name/description/path says pump in any language
+(``prompts/lexicon/asset_types.yaml``), and signals are chosen by the physical quantity the question names
+(``prompts/lexicon/quantities.yaml``, by word or by engineering unit) and by words of their own names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from assistant.prompts import load_yaml
+from tools.opcua.catalog import Asset, Signal
+
+ASSET_CODE = re.compile(r"(?<![\w])([a-zäöü]{1,4})[\s\-_./]?(\d{1,5}[a-z]?)(?![\w])", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\w.,])(\d{1,5})(?![\w.,])")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|[_\-\s./]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed (ä→a), for comparing words across spellings."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def norm_code(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", fold(text))
+
+
+def words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^0-9a-z]+", fold(_CAMEL.sub(" ", text))) if w]
+
+
+def _contains_phrase(haystack_words: list[str], phrase: str) -> bool:
+    pw = words(phrase)
+    n = len(pw)
+    return any(haystack_words[i : i + n] == pw for i in range(len(haystack_words) - n + 1))
+
+
+@dataclass(slots=True)
+class Match:
+    score: float
+    why: str
+
+
+@dataclass(slots=True)
+class AssetMatch:
+    asset: Asset
+    score: float
+    why: str
+
+
+@dataclass(slots=True)
+class SignalMatch:
+    signal: Signal
+    score: float
+    why: str
+
+
+@dataclass(slots=True)
+class Resolution:
+    assets: list[AssetMatch] = field(default_factory=list)
+
+    @property
+    def best(self) -> AssetMatch | None:
+        return self.assets[0] if self.assets else None
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.assets) > 1 and self.assets[1].score >= self.assets[0].score - 0.05
+
+
+def question_quantities(question: str) -> list[str]:
+    """Quantities (temperature, pressure, ...) named in the question, in the order of the lexicon."""
+    qw = words(question)
+    found = []
+    for quantity, spec in load_yaml("lexicon/quantities.yaml").items():
+        if any(_contains_phrase(qw, w) for ws in spec["words"].values() for w in ws):
+            found.append(quantity)
+    return found
+
+
+def signal_quantity(signal: Signal) -> str | None:
+    """The quantity a signal measures: from its unit first, then the words of its name and description."""
+    lex = load_yaml("lexicon/quantities.yaml")
+    unit_keys = {signal.unit_code, signal.unit}
+    for quantity, spec in lex.items():
+        if unit_keys & set(spec.get("units", [])) - {""}:
+            return quantity
+    name_words = words(f"{signal.browse_name} {signal.display_name}")
+    for quantity, spec in lex.items():
+        if any(_contains_phrase(name_words, w) for ws in spec["words"].values() for w in ws):
+            return quantity
+    return None
+
+
+def _asset_type_words() -> dict[str, set[str]]:
+    return {kind: {fold(w) for ws in langs.values() for w in ws} for kind, langs in load_yaml("lexicon/asset_types.yaml").items()}
+
+
+def _asset_codes(asset: Asset) -> set[str]:
+    codes = {norm_code(asset.display_name), norm_code(asset.browse_name)}
+    for text in (asset.display_name, asset.browse_name):
+        for letters, digits in ASSET_CODE.findall(text):
+            codes.add(norm_code(letters + digits))
+        codes.update(norm_code(t) for t in re.split(r"[\s_/]+", text) if re.search(r"\d", t))
+    return {c for c in codes if c}
+
+
+def _asset_numbers(asset: Asset) -> set[str]:
+    return {d.lstrip("0") or "0" for d in re.findall(r"\d+", f"{asset.display_name} {asset.browse_name}")}
+
+
+def _asset_kinds(asset: Asset, type_words: dict[str, set[str]]) -> set[str]:
+    text_words = set(words(f"{asset.display_name} {asset.browse_name} {asset.description}"))
+    return {kind for kind, ws in type_words.items() if text_words & ws}
+
+
+def resolve_assets(question: str, assets: list[Asset], limit: int = 5) -> Resolution:
+    """Rank assets by how well the question names them; an empty result means nothing matched."""
+    q_codes = {norm_code(a + b) for a, b in ASSET_CODE.findall(question)}
+    q_numbers = {n.lstrip("0") or "0" for n in _NUMBER.findall(question)} | {
+        b.lstrip("0") for _a, b in ASSET_CODE.findall(question) if b.isdigit()
+    }
+    type_words = _asset_type_words()
+    qwords = set(words(question))
+    q_kinds = {kind for kind, ws in type_words.items() if qwords & ws}
+    ranked: list[AssetMatch] = []
+    for asset in assets:
+        codes = _asset_codes(asset)
+        score, why = 0.0, ""
+        hit = q_codes & codes
+        if hit:
+            score, why = 1.0, f"code {sorted(hit)[0]!r} matches {asset.display_name!r}"
+        else:
+            nums = q_numbers & _asset_numbers(asset)
+            kinds = q_kinds & _asset_kinds(asset, type_words)
+            if nums and kinds:
+                score, why = 0.9, f"{sorted(kinds)[0]} number {sorted(nums)[0]} matches {asset.display_name!r}"
+            else:
+                name_score = fuzz.token_set_ratio(fold(question), fold(f"{asset.display_name} {asset.description}"))
+                if name_score >= 85:
+                    score, why = 0.7 * name_score / 100, f"wording resembles {asset.display_name!r}"
+        if score > 0:
+            ranked.append(AssetMatch(asset, score, why))
+    ranked.sort(key=lambda m: (-m.score, m.asset.path_text))
+    return Resolution(ranked[:limit])
+
+
+def resolve_signal(question: str, asset: Asset) -> list[SignalMatch]:
+    """Rank an asset's signals for the question: named quantity first, then words of the signal's name."""
+    quantities = question_quantities(question)
+    qwords = set(words(question))
+    ranked: list[SignalMatch] = []
+    for sig in asset.signals:
+        name_words = words(sig.display_name)
+        overlap = [w for w in name_words if w in qwords and len(w) > 2]
+        quantity = signal_quantity(sig)
+        score, why = 0.0, []
+        if quantity and quantity in quantities:
+            score += 1.0
+            why.append(f"measures {quantity}")
+        if overlap:
+            score += 0.3 * len(overlap) / max(len(name_words), 1)
+            why.append(f"name words {overlap}")
+        if score == 0:
+            continue
+        # prefer the plain signal ("Temperature") over a specialised one ("BearingTemperature")
+        extra = len([w for w in name_words if w not in qwords])
+        score -= 0.05 * extra
+        ranked.append(SignalMatch(sig, round(score, 3), ", ".join(why)))
+    ranked.sort(key=lambda m: (-m.score, m.signal.display_name))
+    return ranked
