@@ -22,9 +22,11 @@ def format_number(value: float, language: str) -> str:
     if value == 0 or not math.isfinite(value):
         text = f"{value:g}"
     else:
-        magnitude = int(math.floor(math.log10(abs(value))))
+        magnitude = math.floor(math.log10(abs(value)))
         decimals = max(0, min(2, 3 - magnitude))
         text = f"{value:.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
     if templates(language).get("decimal_comma"):
         text = text.replace(".", ",")
     return text

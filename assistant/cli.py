@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -40,7 +41,9 @@ def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     _state["config"] = config
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     if not verbose:
         for noisy in ("asyncua", "httpx", "chromadb"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
@@ -105,8 +108,9 @@ def sim(
     """Serve the demo plant over OPC UA on 127.0.0.1."""
     from assistant.sim.server import PlantServer
 
-    overrides = {k: v for k, v in {"sim.port": port, "sim.acceleration": acceleration, "sim.seed": seed}.items()
-                 if v is not None}
+    overrides = {
+        k: v for k, v in {"sim.port": port, "sim.acceleration": acceleration, "sim.seed": seed}.items() if v is not None
+    }
     settings = _load(overrides).settings
 
     async def run() -> None:
@@ -121,10 +125,8 @@ def sim(
         finally:
             await plant.stop()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()

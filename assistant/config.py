@@ -248,8 +248,7 @@ def describe(loaded: LoadedSettings) -> list[tuple[str, Any, str]]:
         if key.endswith(("password", "api_key")) and value:
             value = "***"
         if key == "opcua.endpoints":
-            value = [{k: ("***" if k == "password" and v else v) for k, v in e.items() if v is not None}
-                     for e in value]
+            value = [{k: ("***" if k == "password" and v else v) for k, v in e.items() if v is not None} for e in value]
         src = loaded.sources.get(key) or next(
             (s for k, s in loaded.sources.items() if k.startswith(key + ".")), "default"
         )

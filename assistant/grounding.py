@@ -46,7 +46,7 @@ def check_grounding(answer: str, evidence: list[Any]) -> GroundingReport:
     # timestamps and ids split into their digit groups count as evidence too
     ev_numbers += [float(d) for d in re.findall(r"\d+", text)]
     bad_numbers = []
-    for raw, value, decimals in _numbers(answer):
+    for raw, value, decimals in _numbers(_CODE.sub(" ", answer)):  # codes are checked as codes below
         tol = 0.5 * 10 ** (-decimals) + 1e-9
         if not any(abs(value - e) <= tol for e in ev_numbers):
             bad_numbers.append(raw)

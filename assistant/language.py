@@ -7,8 +7,11 @@ import functools
 from lingua import Language, LanguageDetectorBuilder
 
 _LINGUA = {
-    "en": Language.ENGLISH, "de": Language.GERMAN, "fr": Language.FRENCH,
-    "es": Language.SPANISH, "it": Language.ITALIAN,
+    "en": Language.ENGLISH,
+    "de": Language.GERMAN,
+    "fr": Language.FRENCH,
+    "es": Language.SPANISH,
+    "it": Language.ITALIAN,
 }
 
 

@@ -61,8 +61,9 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-def run_cli(*args: str, data_dir: Path, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, data_dir: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the installed ``iiot-assistant`` command with a private data folder."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("IIOT_")}
     full_env["IIOT_DATA_DIR"] = str(data_dir)

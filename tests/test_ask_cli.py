@@ -42,7 +42,7 @@ async def test_ask_demo_plant(demo_plant, data_dir, tmp_path, question, language
     out = run_cli("ask", question, "--json", "--opcua", demo_plant.endpoint, data_dir=data_dir)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
-    assert CONTRACT_KEYS <= set(result)
+    assert set(result) >= CONTRACT_KEYS
     assert result["language"] == language and result["question"] == question
     assert must_say in result["answer"]
     truth = await _read_now(demo_plant.endpoint, "P-101", "Temperature", tmp_path)
@@ -84,8 +84,10 @@ def test_unreachable_endpoint(data_dir) -> None:  # type: ignore[no-untyped-def]
     url = f"opc.tcp://127.0.0.1:{free_port()}/gone"
     out = run_cli("ask", "What is the temperature of P-101?", "--opcua", url, data_dir=data_dir)
     assert out.returncode == 3
-    assert out.stderr.strip() == f"error: cannot reach OPC UA endpoint {url}: connection refused or host " \
-                                 "unreachable — is the server running?"
+    assert (
+        out.stderr.strip() == f"error: cannot reach OPC UA endpoint {url}: connection refused or host "
+        "unreachable — is the server running?"
+    )
 
 
 def test_unknown_asset(other_plant, data_dir) -> None:  # type: ignore[no-untyped-def]
@@ -108,8 +110,15 @@ def test_empty_question(data_dir, question) -> None:  # type: ignore[no-untyped-
 
 def test_missing_model_file_names_the_setting(other_plant, data_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
     missing = tmp_path / "nope.gguf"
-    out = run_cli("ask", "Temperature of P-101?", "--rewrite", "--opcua", other_plant, data_dir=data_dir,
-                  env={"IIOT_LLM__MODEL_PATH": str(missing)})
+    out = run_cli(
+        "ask",
+        "Temperature of P-101?",
+        "--rewrite",
+        "--opcua",
+        other_plant,
+        data_dir=data_dir,
+        env={"IIOT_LLM__MODEL_PATH": str(missing)},
+    )
     assert out.returncode == 5
     assert out.stderr.strip() == f"error: model file not found: {missing} (setting llm.model_path)"
 

@@ -44,7 +44,11 @@ def test_endpoints_from_env_as_json_list() -> None:
     ("toml", "env", "needle"),
     [
         ("[llm]\nmodle = 'x'\n", {}, "unknown setting 'llm.modle'"),
-        ("", {"IIOT_LLM__NTHREADS": "2"}, "unknown setting 'llm.nthreads' from environment variable IIOT_LLM__NTHREADS"),
+        (
+            "",
+            {"IIOT_LLM__NTHREADS": "2"},
+            "unknown setting 'llm.nthreads' from environment variable IIOT_LLM__NTHREADS",
+        ),
         ("[llm]\nn_threads = 'many'\n", {}, "bad value for setting 'llm.n_threads'"),
         ("", {"IIOT_UI__PORT": "70000"}, "bad value for setting 'ui.port' (from env IIOT_UI__PORT)"),
         ("[opcua]\nendpoints = ['http://x']\n", {}, "bad value for setting 'opcua.endpoints.url'"),
@@ -69,12 +73,13 @@ def test_missing_and_broken_config_files(tmp_path: Path) -> None:
 
 def test_config_show_cli_prints_values_and_sources(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
-    cfg.write_text("[opcua]\nendpoints = [{url = 'opc.tcp://h:1/p', username = 'op', password = 'pw'}]\n",
-                   encoding="utf-8")
+    cfg.write_text(
+        "[opcua]\nendpoints = [{url = 'opc.tcp://h:1/p', username = 'op', password = 'pw'}]\n", encoding="utf-8"
+    )
     out = run_cli("--config", str(cfg), "config", "show", data_dir=tmp_path / "d")
     assert out.returncode == 0, out.stderr
     lines = {line.split("=")[0].strip(): line for line in out.stdout.splitlines()}
-    assert f"# env IIOT_DATA_DIR" in lines["data_dir"]
+    assert "# env IIOT_DATA_DIR" in lines["data_dir"]
     assert f"# file {cfg}" in lines["opcua.endpoints"] and "opc.tcp://h:1/p" in lines["opcua.endpoints"]
     assert "pw" not in lines["opcua.endpoints"], "passwords are masked"
     assert "# default" in lines["ui.port"]

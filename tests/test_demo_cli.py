@@ -16,8 +16,7 @@ from tests.conftest import CLI, ROOT, free_port, run_cli
 def _start(args: list[str], data_dir: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IIOT_")}
     env["IIOT_DATA_DIR"] = str(data_dir)
-    return subprocess.Popen([CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            cwd=ROOT)
+    return subprocess.Popen([CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
 
 
 def _wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 90) -> str:
@@ -47,8 +46,9 @@ def test_sim_serves_the_demo_plant(data_dir: Path) -> None:
         line = _wait_for_line(proc, "demo plant ready at")
         url = line.split("ready at")[1].strip()
         assert url == f"opc.tcp://127.0.0.1:{port}/iiot/demo"
-        out = run_cli("ask", "What is the current pressure of compressor K-2?", "--json", "--opcua", url,
-                      data_dir=data_dir)
+        out = run_cli(
+            "ask", "What is the current pressure of compressor K-2?", "--json", "--opcua", url, data_dir=data_dir
+        )
         assert out.returncode == 0, out.stderr
         result = json.loads(out.stdout)
         assert " bar " in result["answer"] and "K-2" in result["answer"]
@@ -73,8 +73,13 @@ def test_demo_starts_plant_and_ui(data_dir: Path) -> None:
             except OSError:
                 time.sleep(1)
         assert "IIoT Assistant" in page
-        out = run_cli("ask", "Temperatur der Pumpe P-101?", "--opcua", f"opc.tcp://127.0.0.1:{opc_port}/iiot/demo",
-                      data_dir=data_dir)
+        out = run_cli(
+            "ask",
+            "Temperatur der Pumpe P-101?",
+            "--opcua",
+            f"opc.tcp://127.0.0.1:{opc_port}/iiot/demo",
+            data_dir=data_dir,
+        )
         assert out.returncode == 0 and "°C" in out.stdout
     finally:
         _stop(proc)

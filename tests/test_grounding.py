@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from assistant.grounding import check_grounding
 
-EVIDENCE = [{"value": 45.2871, "unit": "°C", "source_timestamp": "2026-11-26T20:10:03Z", "path": "Site/P-101/Temperature"}]
+EVIDENCE = [
+    {"value": 45.2871, "unit": "°C", "source_timestamp": "2026-11-26T20:10:03Z", "path": "Site/P-101/Temperature"}
+]
 
 
 def test_rounded_values_and_timestamps_are_grounded() -> None:

@@ -28,17 +28,21 @@ def test_bundled_model_is_assembled_from_the_package(models_dir: Path) -> None:
 
 
 def test_generates_tokens(llm) -> None:  # type: ignore[no-untyped-def]
-    out = llm.complete("The capital of France is", max_tokens=8)
+    prompt = "Country: Germany. Capital: Berlin.\nCountry: Italy. Capital: Rome.\nCountry: France. Capital:"
+    out = llm.complete(prompt, max_tokens=6, stop=["\n"])
     assert out.tokens > 0 and out.text.strip()
-    assert "Paris" in out.text
+    assert out.text.strip().startswith("Paris")
 
 
 def test_grammar_constrained_json(llm) -> None:  # type: ignore[no-untyped-def]
-    schema = {"type": "object", "properties": {"tool": {"enum": ["read_value", "search_documents"]},
-                                               "asset": {"enum": ["P-101", "K-2"]}},
-              "required": ["tool", "asset"]}
-    out = llm.complete("Question: What is the temperature of pump P-101?\nJSON plan:", max_tokens=40,
-                       json_schema=schema)
+    schema = {
+        "type": "object",
+        "properties": {"tool": {"enum": ["read_value", "search_documents"]}, "asset": {"enum": ["P-101", "K-2"]}},
+        "required": ["tool", "asset"],
+    }
+    out = llm.complete(
+        "Question: What is the temperature of pump P-101?\nJSON plan:", max_tokens=40, json_schema=schema
+    )
     plan = json.loads(out.text)
     assert plan["tool"] in {"read_value", "search_documents"} and plan["asset"] in {"P-101", "K-2"}
 
@@ -51,8 +55,9 @@ def test_unknown_bundled_model_names_the_setting(tmp_path: Path) -> None:
 async def test_rewrite_is_grounded_or_falls_back(other_plant, models_dir: Path) -> None:  # type: ignore[no-untyped-def]
     from assistant.agent import Agent
 
-    settings = Settings(data_dir=models_dir, llm={"rewrite_answers": True},
-                        opcua={"endpoints": [EndpointSettings(url=other_plant)]})
+    settings = Settings(
+        data_dir=models_dir, llm={"rewrite_answers": True}, opcua={"endpoints": [EndpointSettings(url=other_plant)]}
+    )
     agent = Agent(settings)
     try:
         result = await agent.ask("What is the current temperature of pump P-101?")
@@ -73,8 +78,9 @@ async def test_ungrounded_rewrite_is_rejected(other_plant, tmp_path: Path) -> No
         def complete(self, prompt: str, **kw):  # type: ignore[no-untyped-def]
             return Completion("Pump P101 runs at 99.9 °C and was serviced on 2020-01-01.", 12, 0.01)
 
-    settings = Settings(data_dir=tmp_path, llm={"rewrite_answers": True},
-                        opcua={"endpoints": [EndpointSettings(url=other_plant)]})
+    settings = Settings(
+        data_dir=tmp_path, llm={"rewrite_answers": True}, opcua={"endpoints": [EndpointSettings(url=other_plant)]}
+    )
     agent = Agent(settings, llm_factory=Inventor)
     try:
         result = await agent.ask("What is the current temperature of pump P-101?")

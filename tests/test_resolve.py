@@ -7,18 +7,41 @@ from tools.opcua.resolve import question_quantities, resolve_assets, resolve_sig
 
 
 def _sig(name: str, unit: str = "", code: str = "") -> Signal:
-    return Signal(node_id=f"ns=2;s={name}", namespace_uri="urn:t", browse_name=name, display_name=name,
-                  description="", path=[name], asset_node_id="a", unit=unit, unit_code=code)
+    return Signal(
+        node_id=f"ns=2;s={name}",
+        namespace_uri="urn:t",
+        browse_name=name,
+        display_name=name,
+        description="",
+        path=[name],
+        asset_node_id="a",
+        unit=unit,
+        unit_code=code,
+    )
 
 
 def _asset(name: str, desc: str, signals: list[Signal], browse: str | None = None) -> Asset:
-    return Asset(node_id=f"ns=2;s={name}", browse_name=browse or name, display_name=name, description=desc,
-                 path=["Site", name], endpoint="opc.tcp://x", signals=signals)
+    return Asset(
+        node_id=f"ns=2;s={name}",
+        browse_name=browse or name,
+        display_name=name,
+        description=desc,
+        path=["Site", name],
+        endpoint="opc.tcp://x",
+        signals=signals,
+    )
 
 
 ASSETS = [
-    _asset("P-101", "Centrifugal pump", [_sig("Temperature", "°C", "CEL"), _sig("BearingTemperature", "°C", "CEL"),
-                                          _sig("DischargePressure", "bar", "BAR")]),
+    _asset(
+        "P-101",
+        "Centrifugal pump",
+        [
+            _sig("Temperature", "°C", "CEL"),
+            _sig("BearingTemperature", "°C", "CEL"),
+            _sig("DischargePressure", "bar", "BAR"),
+        ],
+    ),
     _asset("P-102", "Centrifugal pump", [_sig("Temperature", "°C", "CEL")]),
     _asset("Verdichter 2", "Schraubenkompressor", [_sig("Netzdruck", "bar", "BAR")], browse="K2"),
     _asset("Mixer_M7", "Agitator in tank 7", [_sig("Drehzahl", "rpm", "RPM")]),

@@ -16,8 +16,9 @@ from assistant.llm.bundled import resolve_model_path
 class LlamaCppLLM:
     """One loaded model. Calls are serialised: a llama.cpp context is not safe to share between threads."""
 
-    def __init__(self, model_path: Path, *, n_threads: int, n_ctx: int, timeout_s: float,
-                 lora_path: Path | None = None) -> None:
+    def __init__(
+        self, model_path: Path, *, n_threads: int, n_ctx: int, timeout_s: float, lora_path: Path | None = None
+    ) -> None:
         from llama_cpp import Llama
 
         self.name = model_path.stem
@@ -25,8 +26,13 @@ class LlamaCppLLM:
         self.timeout_s = timeout_s
         self._lock = threading.Lock()
         self._llm = Llama(
-            model_path=str(model_path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
-            seed=0, verbose=False, lora_path=str(lora_path) if lora_path else None,
+            model_path=str(model_path),
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_threads_batch=n_threads,
+            seed=0,
+            verbose=False,
+            lora_path=str(lora_path) if lora_path else None,
         )
 
     @classmethod
@@ -41,15 +47,22 @@ class LlamaCppLLM:
 
         return LlamaGrammar.from_json_schema(json.dumps(json_schema), verbose=False)
 
-    def stream(self, prompt: str, *, max_tokens: int, stop: list[str] | None = None,
-               json_schema: dict[str, Any] | None = None) -> Iterator[str]:
+    def stream(
+        self, prompt: str, *, max_tokens: int, stop: list[str] | None = None, json_schema: dict[str, Any] | None = None
+    ) -> Iterator[str]:
         with self._lock:
             for chunk in self._llm.create_completion(
-                prompt, max_tokens=max_tokens, temperature=0.0, top_k=1, stop=stop or [],
-                grammar=self._grammar(json_schema), stream=True,
+                prompt,
+                max_tokens=max_tokens,
+                temperature=0.0,
+                top_k=1,
+                stop=stop or [],
+                grammar=self._grammar(json_schema),
+                stream=True,
             ):
                 yield chunk["choices"][0]["text"]
 
-    def complete(self, prompt: str, *, max_tokens: int, stop: list[str] | None = None,
-                 json_schema: dict[str, Any] | None = None) -> Completion:
+    def complete(
+        self, prompt: str, *, max_tokens: int, stop: list[str] | None = None, json_schema: dict[str, Any] | None = None
+    ) -> Completion:
         return collect(self.stream(prompt, max_tokens=max_tokens, stop=stop, json_schema=json_schema), self.timeout_s)

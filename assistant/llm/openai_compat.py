@@ -27,17 +27,24 @@ class OpenAICompatLLM:
             raise ModelMissing("llm.backend is 'openai' but no endpoint is set (setting llm.base_url)")
         return cls(s.base_url, model=s.model, api_key=s.api_key, timeout_s=s.timeout_s)
 
-    def stream(self, prompt: str, *, max_tokens: int, stop: list[str] | None = None,
-               json_schema: dict[str, Any] | None = None) -> Iterator[str]:
-        body: dict[str, Any] = {"model": self.name, "prompt": prompt, "max_tokens": max_tokens,
-                                "temperature": 0.0, "stream": True}
+    def stream(
+        self, prompt: str, *, max_tokens: int, stop: list[str] | None = None, json_schema: dict[str, Any] | None = None
+    ) -> Iterator[str]:
+        body: dict[str, Any] = {
+            "model": self.name,
+            "prompt": prompt,
+            "max_tokens": max_tokens,
+            "temperature": 0.0,
+            "stream": True,
+        }
         if stop:
             body["stop"] = stop
         if json_schema is not None:
             body["response_format"] = {"type": "json_object", "schema": json_schema}
         try:
-            with httpx.stream("POST", f"{self.base_url}/completions", json=body, headers=self._headers,
-                              timeout=self.timeout_s) as resp:
+            with httpx.stream(
+                "POST", f"{self.base_url}/completions", json=body, headers=self._headers, timeout=self.timeout_s
+            ) as resp:
                 if resp.status_code >= 400:
                     resp.read()
                     raise OperatorError(f"LLM server {self.base_url} answered {resp.status_code}: {resp.text[:200]}")
@@ -51,6 +58,7 @@ class OpenAICompatLLM:
         except httpx.HTTPError as exc:
             raise OperatorError(f"cannot reach the LLM server {self.base_url} (setting llm.base_url): {exc}") from exc
 
-    def complete(self, prompt: str, *, max_tokens: int, stop: list[str] | None = None,
-                 json_schema: dict[str, Any] | None = None) -> Completion:
+    def complete(
+        self, prompt: str, *, max_tokens: int, stop: list[str] | None = None, json_schema: dict[str, Any] | None = None
+    ) -> Completion:
         return collect(self.stream(prompt, max_tokens=max_tokens, stop=stop, json_schema=json_schema), self.timeout_s)

@@ -18,8 +18,15 @@ import numpy as np
 
 from assistant.sim.layout import AssetSpec
 
-FAULTS = ("bearing_outer", "bearing_inner", "cavitation", "filter_clogging", "compressor_leak",
-          "sensor_drift", "sensor_stuck")
+FAULTS = (
+    "bearing_outer",
+    "bearing_inner",
+    "cavitation",
+    "filter_clogging",
+    "compressor_leak",
+    "sensor_drift",
+    "sensor_stuck",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +126,9 @@ class PumpModel(AssetModel):
         SignalSpec("Flow", "Volume flow at discharge", "MQH", "m³/h", 0, 250),
         SignalSpec("DischargePressure", "Discharge pressure", "BAR", "bar", 0, 16),
         SignalSpec("SuctionPressure", "Suction pressure (absolute)", "BAR", "bar", 0, 4),
-        SignalSpec("FilterDifferentialPressure", "Differential pressure across the suction strainer", "BAR", "bar", 0, 2),
+        SignalSpec(
+            "FilterDifferentialPressure", "Differential pressure across the suction strainer", "BAR", "bar", 0, 2
+        ),
         SignalSpec("Power", "Electrical power input", "KWT", "kW", 0, 75),
         SignalSpec("Temperature", "Pump casing temperature", "CEL", "°C", 0, 120),
         SignalSpec("BearingTemperature", "Drive-end bearing temperature", "CEL", "°C", 0, 120),
@@ -154,9 +163,16 @@ class PumpModel(AssetModel):
         hours = self.state.get("hours", float(p.get("hours0", 12000.0))) + (dt / 3600.0 if running else 0.0)
         self.state["hours"] = hours
         return {
-            "Running": running, "Speed": _clip(speed + self.noise(2.0) * r, 0, 3600), "Flow": flow,
-            "DischargePressure": discharge, "SuctionPressure": max(0.0, suction), "FilterDifferentialPressure": dp_filter,
-            "Power": power, "Temperature": temp, "BearingTemperature": bearing_temp, "Vibration": vib,
+            "Running": running,
+            "Speed": _clip(speed + self.noise(2.0) * r, 0, 3600),
+            "Flow": flow,
+            "DischargePressure": discharge,
+            "SuctionPressure": max(0.0, suction),
+            "FilterDifferentialPressure": dp_filter,
+            "Power": power,
+            "Temperature": temp,
+            "BearingTemperature": bearing_temp,
+            "Vibration": vib,
             "OperatingHours": hours,
         }
 
@@ -193,9 +209,14 @@ class CompressorModel(AssetModel):
         hours = self.state.get("hours", 21000.0) + dt / 3600.0
         self.state["hours"] = hours
         return {
-            "Running": True, "Loaded": loaded, "Pressure": pressure + self.noise(0.01), "Power": power,
-            "DischargeTemperature": temp, "FreeAirDelivery": delivery + (self.noise(3.0) if loaded else 0.0),
-            "Vibration": 1.6 + (0.5 if loaded else 0.0) + abs(self.noise(0.06)), "OperatingHours": hours,
+            "Running": True,
+            "Loaded": loaded,
+            "Pressure": pressure + self.noise(0.01),
+            "Power": power,
+            "DischargeTemperature": temp,
+            "FreeAirDelivery": delivery + (self.noise(3.0) if loaded else 0.0),
+            "Vibration": 1.6 + (0.5 if loaded else 0.0) + abs(self.noise(0.06)),
+            "OperatingHours": hours,
         }
 
 
@@ -223,7 +244,9 @@ class SpindleModel(AssetModel):
         inner = self.severity("bearing_inner", t, 6.0)
         bearing = max(outer, inner)
         btemp = self.lag("btemp", ambient_c(t) + 0.0016 * speed + 22.0 * bearing**2, dt, 600.0) + self.noise(0.15)
-        vib = (0.6 + 0.9 * (speed / 12000.0) + 6.0 * bearing**1.5) * (1.0 if speed > 100 else 0.1) + abs(self.noise(0.05))
+        vib = (0.6 + 0.9 * (speed / 12000.0) + 6.0 * bearing**1.5) * (1.0 if speed > 100 else 0.1) + abs(
+            self.noise(0.05)
+        )
         parts = self.state.get("parts", 0.0)
         was_cutting = self.state.get("cutting", 0.0) > 0
         if was_cutting and not cutting and load > 0.5:
@@ -232,8 +255,13 @@ class SpindleModel(AssetModel):
         hours = self.state.get("hours", 8000.0) + (dt / 3600.0 if speed > 100 else 0.0)
         self.state["hours"] = hours
         return {
-            "Running": speed > 100, "Speed": speed, "Load": spindle_load + abs(self.noise(0.5)) * (speed > 100),
-            "Power": power, "BearingTemperature": btemp, "Vibration": vib, "PartsProduced": int(parts),
+            "Running": speed > 100,
+            "Speed": speed,
+            "Load": spindle_load + abs(self.noise(0.5)) * (speed > 100),
+            "Power": power,
+            "BearingTemperature": btemp,
+            "Vibration": vib,
+            "PartsProduced": int(parts),
             "OperatingHours": hours,
         }
 
@@ -255,8 +283,13 @@ class ConveyorModel(AssetModel):
         current = (6.0 + 14.0 * load) * (speed / 1.2) + self.noise(0.2) * running
         temp = self.lag("temp", ambient_c(t) + 1.9 * current, dt, 1500.0) + self.noise(0.2)
         vib = (0.9 + 0.8 * speed) * (1.0 if running else 0.05) + abs(self.noise(0.05))
-        return {"Running": running, "BeltSpeed": max(0.0, speed), "MotorCurrent": max(0.0, current),
-                "MotorTemperature": temp, "Vibration": vib}
+        return {
+            "Running": running,
+            "BeltSpeed": max(0.0, speed),
+            "MotorCurrent": max(0.0, current),
+            "MotorTemperature": temp,
+            "Vibration": vib,
+        }
 
 
 @dataclass
@@ -282,13 +315,21 @@ class TankModel(AssetModel):
         level = _clip(level + (inflow - outflow) * dt / 3600.0 / vol * 100.0, 0.0, 100.0)
         self.state.update(level=level, integ=integ)
         temp = self.lag("temp", ambient_c(t) + 6.0 + 8.0 * production_load(t), dt, 2400.0) + self.noise(0.05)
-        return {"Level": level + self.noise(0.1), "LevelSetpoint": setpoint, "InletValvePosition": valve,
-                "Outflow": outflow, "Temperature": temp}
+        return {
+            "Level": level + self.noise(0.1),
+            "LevelSetpoint": setpoint,
+            "InletValvePosition": valve,
+            "Outflow": outflow,
+            "Temperature": temp,
+        }
 
 
 MODELS: dict[str, type[AssetModel]] = {
-    "pump": PumpModel, "compressor": CompressorModel, "spindle": SpindleModel,
-    "conveyor": ConveyorModel, "tank": TankModel,
+    "pump": PumpModel,
+    "compressor": CompressorModel,
+    "spindle": SpindleModel,
+    "conveyor": ConveyorModel,
+    "tank": TankModel,
 }
 
 

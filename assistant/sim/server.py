@@ -28,8 +28,10 @@ log = logging.getLogger(__name__)
 
 def _eu(spec: SignalSpec) -> ua.EUInformation:
     return ua.EUInformation(
-        NamespaceUri=UNECE_NAMESPACE, UnitId=unit_id(spec.unit_code),
-        DisplayName=ua.LocalizedText(spec.unit), Description=ua.LocalizedText(spec.unit),
+        NamespaceUri=UNECE_NAMESPACE,
+        UnitId=unit_id(spec.unit_code),
+        DisplayName=ua.LocalizedText(spec.unit),
+        Description=ua.LocalizedText(spec.unit),
     )
 
 
@@ -57,8 +59,12 @@ class _Bound:
 class PlantServer:
     """Start with :meth:`start`, stop with :meth:`stop`; ``endpoint`` is the URL clients use."""
 
-    def __init__(self, settings: SimSettings, layout: PlantLayout | None = None,
-                 faults: dict[str, dict[str, float]] | None = None) -> None:
+    def __init__(
+        self,
+        settings: SimSettings,
+        layout: PlantLayout | None = None,
+        faults: dict[str, dict[str, float]] | None = None,
+    ) -> None:
         self.settings = settings
         self.layout = layout or demo_layout()
         self.endpoint = f"opc.tcp://{settings.host}:{settings.port}{ENDPOINT_PATH}"

@@ -47,5 +47,8 @@ def launch(settings: Settings) -> None:
     ui = build_app(settings)
     print(f"IIoT Assistant UI at http://{settings.ui.host}:{settings.ui.port}", flush=True)
     ui.queue(default_concurrency_limit=4).launch(
-        server_name=settings.ui.host, server_port=settings.ui.port, show_error=True, share=False,
+        server_name=settings.ui.host,
+        server_port=settings.ui.port,
+        show_error=True,
+        share=False,
     )

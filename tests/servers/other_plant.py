@@ -1,6 +1,7 @@
 """A second OPC UA plant with a different address space (names, hierarchy, namespace, node ids, units).
 
-The assistant must answer about it by browsing alone. Run directly to serve it: ``python -m tests.servers.other_plant PORT``.
+The assistant must answer about it by browsing alone.
+Serve it alone: ``python -m tests.servers.other_plant PORT``.
 """
 
 from __future__ import annotations
@@ -16,22 +17,45 @@ NAMESPACE_URI = "http://example.com/werk-sued/"
 
 
 def _eu(code: str, symbol: str) -> ua.EUInformation:
-    return ua.EUInformation(NamespaceUri=UNECE_NAMESPACE, UnitId=unit_id(code),
-                            DisplayName=ua.LocalizedText(symbol), Description=ua.LocalizedText(symbol))
+    return ua.EUInformation(
+        NamespaceUri=UNECE_NAMESPACE,
+        UnitId=unit_id(code),
+        DisplayName=ua.LocalizedText(symbol),
+        Description=ua.LocalizedText(symbol),
+    )
 
 
 # (asset folder path, asset browse name, asset display name, description,
 #  [(var browse name, display name, description, value, unit code, symbol, lo, hi)])
 ASSETS = [
-    (["Werk Süd", "Halle B", "Kühlkreis"], "Pump_P101", "Pump P101", "Coolant circulation pump",
-     [("TT_301", "Casing Temp", "Pump casing temperature", 61.5, "CEL", "°C", 0.0, 150.0),
-      ("PT_302", "Outlet Pressure", "Pressure at pump outlet", 4.25, "BAR", "bar", 0.0, 10.0),
-      ("ST_303", "Shaft Speed", "Motor shaft speed", 1465.0, "RPM", "rpm", 0.0, 3000.0)]),
-    (["Werk Süd", "Halle B", "Druckluft"], "Comp_K2", "Kompressor K2", "Schraubenverdichter Halle B",
-     [("PT_401", "Netzdruck", "Druck im Druckluftnetz", 7.05, "BAR", "bar", 0.0, 12.0),
-      ("TT_402", "Ölaustrittstemperatur", "Temperatur am Ölaustritt", 78.0, "CEL", "°C", 0.0, 130.0)]),
-    (["Werk Süd", "Halle C"], "Fan_F7", "Exhaust Fan F-7", "Roof exhaust fan",
-     [("JT_501", "Power", "Electrical power", 3.2, "KWT", "kW", 0.0, 7.5)]),
+    (
+        ["Werk Süd", "Halle B", "Kühlkreis"],
+        "Pump_P101",
+        "Pump P101",
+        "Coolant circulation pump",
+        [
+            ("TT_301", "Casing Temp", "Pump casing temperature", 61.5, "CEL", "°C", 0.0, 150.0),
+            ("PT_302", "Outlet Pressure", "Pressure at pump outlet", 4.25, "BAR", "bar", 0.0, 10.0),
+            ("ST_303", "Shaft Speed", "Motor shaft speed", 1465.0, "RPM", "rpm", 0.0, 3000.0),
+        ],
+    ),
+    (
+        ["Werk Süd", "Halle B", "Druckluft"],
+        "Comp_K2",
+        "Kompressor K2",
+        "Schraubenverdichter Halle B",
+        [
+            ("PT_401", "Netzdruck", "Druck im Druckluftnetz", 7.05, "BAR", "bar", 0.0, 12.0),
+            ("TT_402", "Ölaustrittstemperatur", "Temperatur am Ölaustritt", 78.0, "CEL", "°C", 0.0, 130.0),
+        ],
+    ),
+    (
+        ["Werk Süd", "Halle C"],
+        "Fan_F7",
+        "Exhaust Fan F-7",
+        "Roof exhaust fan",
+        [("JT_501", "Power", "Electrical power", 3.2, "KWT", "kW", 0.0, 7.5)],
+    ),
 ]
 
 
@@ -57,8 +81,9 @@ async def start_other_plant(port: int) -> Server:
         await asset.write_attribute(ua.AttributeIds.Description, ua.DataValue(ua.Variant(ua.LocalizedText(desc))))
         for vb, vd, vdesc, value, code, sym, lo, hi in variables:
             counter += 1
-            var = await asset.add_variable(ua.NodeId(counter, idx), ua.QualifiedName(vb, idx), value,
-                                           varianttype=ua.VariantType.Double)
+            var = await asset.add_variable(
+                ua.NodeId(counter, idx), ua.QualifiedName(vb, idx), value, varianttype=ua.VariantType.Double
+            )
             await var.write_attribute(ua.AttributeIds.DisplayName, ua.DataValue(ua.Variant(ua.LocalizedText(vd))))
             await var.write_attribute(ua.AttributeIds.Description, ua.DataValue(ua.Variant(ua.LocalizedText(vdesc))))
             await var.add_property(0, "EngineeringUnits", _eu(code, sym))

@@ -25,8 +25,9 @@ _CONNECTION_ERRORS = (ConnectionError, OSError, asyncio.TimeoutError, TimeoutErr
 
 
 class OpcUaAdapter:
-    def __init__(self, settings: Settings, endpoints: list[EndpointSettings] | None = None,
-                 catalog_ttl_s: float = 300.0) -> None:
+    def __init__(
+        self, settings: Settings, endpoints: list[EndpointSettings] | None = None, catalog_ttl_s: float = 300.0
+    ) -> None:
         self.settings = settings
         self.endpoints = endpoints if endpoints is not None else list(settings.opcua.endpoints)
         self.catalog_ttl_s = catalog_ttl_s
@@ -58,9 +59,12 @@ class OpcUaAdapter:
             return await asyncio.wait_for(op(client), timeout=timeout * 4)
         except _CONNECTION_ERRORS as exc:
             if isinstance(exc, ua.UaStatusCodeError) and exc.code not in (
-                ua.StatusCodes.BadSessionIdInvalid, ua.StatusCodes.BadSessionClosed,
-                ua.StatusCodes.BadSecureChannelClosed, ua.StatusCodes.BadConnectionClosed,
-                ua.StatusCodes.BadServerNotConnected, ua.StatusCodes.BadCommunicationError,
+                ua.StatusCodes.BadSessionIdInvalid,
+                ua.StatusCodes.BadSessionClosed,
+                ua.StatusCodes.BadSecureChannelClosed,
+                ua.StatusCodes.BadConnectionClosed,
+                ua.StatusCodes.BadServerNotConnected,
+                ua.StatusCodes.BadCommunicationError,
             ):
                 raise
             await self._drop(url)
@@ -77,8 +81,7 @@ class OpcUaAdapter:
 
     async def catalogs(self, refresh: bool = False) -> list[Catalog]:
         """Catalogs of every reachable endpoint. Raises EndpointUnreachable only if none is reachable."""
-        results = await asyncio.gather(*(self.catalog(e.url, refresh) for e in self.endpoints),
-                                       return_exceptions=True)
+        results = await asyncio.gather(*(self.catalog(e.url, refresh) for e in self.endpoints), return_exceptions=True)
         found: list[Catalog] = []
         self.failures = {}
         for endpoint, res in zip(self.endpoints, results, strict=True):

@@ -124,7 +124,9 @@ async def _browse_many(client: Client, node_ids: list[ua.NodeId], batch: int) ->
     return out
 
 
-async def _read_many(client: Client, node_ids: list[ua.NodeId], attr: ua.AttributeIds, batch: int) -> list[ua.DataValue]:
+async def _read_many(
+    client: Client, node_ids: list[ua.NodeId], attr: ua.AttributeIds, batch: int
+) -> list[ua.DataValue]:
     out: list[ua.DataValue] = []
     for i in range(0, len(node_ids), batch):
         params = ua.ReadParameters()
@@ -218,9 +220,14 @@ async def build_catalog(client: Client, endpoint: str, max_depth: int = 12, batc
     for (key, ref), dv, ev in zip(objects_seen.items(), descs[len(var_ids) :], notifiers, strict=True):
         ev_bits = _value(ev) or 0
         assets[key] = Asset(
-            node_id=key, browse_name=ref.browse_name.Name, display_name=ref.display_name,
-            description=_text(_value(dv)), path=ref.path, endpoint=endpoint,
-            has_events=bool(ev_bits & 1), methods=methods.get(key, []),
+            node_id=key,
+            browse_name=ref.browse_name.Name,
+            display_name=ref.display_name,
+            description=_text(_value(dv)),
+            path=ref.path,
+            endpoint=endpoint,
+            has_events=bool(ev_bits & 1),
+            methods=methods.get(key, []),
         )
 
     for ref, dv, dt, acc, hz in zip(variables, descs[: len(var_ids)], dtypes, access, hist, strict=True):
@@ -230,23 +237,35 @@ async def build_catalog(client: Client, endpoint: str, max_depth: int = 12, batc
         props = prop_of.get(ref.node_id.to_string(), {})
         eu, rng = props.get("EngineeringUnits"), props.get("EURange") or props.get("InstrumentRange")
         bits = _value(acc) or 0
-        owner.signals.append(Signal(
-            node_id=ref.node_id.to_string(),
-            namespace_uri=namespaces[ref.node_id.NamespaceIndex] if ref.node_id.NamespaceIndex < len(namespaces) else "",
-            browse_name=ref.browse_name.Name, display_name=ref.display_name,
-            description=_text(_value(dv)), path=ref.path, asset_node_id=owner.node_id,
-            data_type=_type_name(_value(dt)),
-            unit=_text(eu.DisplayName) if isinstance(eu, ua.EUInformation) else "",
-            unit_code=unece_code(eu.UnitId) if isinstance(eu, ua.EUInformation) and eu.UnitId > 0 else "",
-            range_low=getattr(rng, "Low", None), range_high=getattr(rng, "High", None),
-            readable=bool(bits & ua.AccessLevel.CurrentRead.mask) if bits else True,
-            writable=bool(bits & ua.AccessLevel.CurrentWrite.mask),
-            history_readable=bool(bits & ua.AccessLevel.HistoryRead.mask),
-            historizing=bool(_value(hz)),
-        ))
+        owner.signals.append(
+            Signal(
+                node_id=ref.node_id.to_string(),
+                namespace_uri=namespaces[ref.node_id.NamespaceIndex]
+                if ref.node_id.NamespaceIndex < len(namespaces)
+                else "",
+                browse_name=ref.browse_name.Name,
+                display_name=ref.display_name,
+                description=_text(_value(dv)),
+                path=ref.path,
+                asset_node_id=owner.node_id,
+                data_type=_type_name(_value(dt)),
+                unit=_text(eu.DisplayName) if isinstance(eu, ua.EUInformation) else "",
+                unit_code=unece_code(eu.UnitId) if isinstance(eu, ua.EUInformation) and eu.UnitId > 0 else "",
+                range_low=getattr(rng, "Low", None),
+                range_high=getattr(rng, "High", None),
+                readable=bool(bits & ua.AccessLevel.CurrentRead.mask) if bits else True,
+                writable=bool(bits & ua.AccessLevel.CurrentWrite.mask),
+                history_readable=bool(bits & ua.AccessLevel.HistoryRead.mask),
+                historizing=bool(_value(hz)),
+            )
+        )
 
     found = [a for a in assets.values() if a.signals]
     return Catalog(
-        endpoint=endpoint, assets=found, namespaces=list(namespaces), built_at=time.time(),
-        build_seconds=time.perf_counter() - t0, nodes_browsed=browsed,
+        endpoint=endpoint,
+        assets=found,
+        namespaces=list(namespaces),
+        built_at=time.time(),
+        build_seconds=time.perf_counter() - t0,
+        nodes_browsed=browsed,
     )

@@ -32,7 +32,9 @@ class Reading:
 def _iso(ts: datetime | None) -> str | None:
     if ts is None:
         return None
-    return ts.isoformat(timespec="seconds").replace("+00:00", "Z") if ts.tzinfo else ts.isoformat(timespec="seconds") + "Z"
+    return (
+        ts.isoformat(timespec="seconds").replace("+00:00", "Z") if ts.tzinfo else ts.isoformat(timespec="seconds") + "Z"
+    )
 
 
 def _plain(v: Any) -> Any:
@@ -55,8 +57,7 @@ async def read_current(client: Client, signals: list[Signal], batch: int = 1000)
         params = ua.ReadParameters()
         params.TimestampsToReturn = ua.TimestampsToReturn.Both
         params.NodesToRead = [
-            ua.ReadValueId(NodeId=ua.NodeId.from_string(s.node_id), AttributeId=ua.AttributeIds.Value)
-            for s in chunk
+            ua.ReadValueId(NodeId=ua.NodeId.from_string(s.node_id), AttributeId=ua.AttributeIds.Value) for s in chunk
         ]
         try:
             values = await client.uaclient.read(params)
@@ -67,10 +68,18 @@ async def read_current(client: Client, signals: list[Signal], batch: int = 1000)
             values = await client.uaclient.read(params)
         for s, dv in zip(chunk, values, strict=True):
             good = dv.StatusCode.is_good()
-            out.append(Reading(
-                node_id=s.node_id, stable_id=s.stable_id, signal=s.display_name, path="/".join(s.path),
-                value=_plain(dv.Value.Value) if dv.Value is not None and good else None,
-                unit=s.unit, status=dv.StatusCode.name, good=good,
-                source_timestamp=_iso(dv.SourceTimestamp), server_timestamp=_iso(dv.ServerTimestamp),
-            ))
+            out.append(
+                Reading(
+                    node_id=s.node_id,
+                    stable_id=s.stable_id,
+                    signal=s.display_name,
+                    path="/".join(s.path),
+                    value=_plain(dv.Value.Value) if dv.Value is not None and good else None,
+                    unit=s.unit,
+                    status=dv.StatusCode.name,
+                    good=good,
+                    source_timestamp=_iso(dv.SourceTimestamp),
+                    server_timestamp=_iso(dv.ServerTimestamp),
+                )
+            )
     return out

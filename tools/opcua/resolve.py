@@ -100,7 +100,10 @@ def signal_quantity(signal: Signal) -> str | None:
 
 
 def _asset_type_words() -> dict[str, set[str]]:
-    return {kind: {fold(w) for ws in langs.values() for w in ws} for kind, langs in load_yaml("lexicon/asset_types.yaml").items()}
+    return {
+        kind: {fold(w) for ws in langs.values() for w in ws}
+        for kind, langs in load_yaml("lexicon/asset_types.yaml").items()
+    }
 
 
 def _asset_codes(asset: Asset) -> set[str]:

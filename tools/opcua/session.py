@@ -29,7 +29,10 @@ async def ensure_client_certificate(pki_dir: Path) -> tuple[Path, Path]:
     cert, key = pki_dir / "client_cert.der", pki_dir / "client_key.pem"
     if not (cert.exists() and key.exists()):
         await setup_self_signed_certificate(
-            key, cert, CLIENT_APP_URI, socket.gethostname(),
+            key,
+            cert,
+            CLIENT_APP_URI,
+            socket.gethostname(),
             [ExtendedKeyUsageOID.CLIENT_AUTH],
             {"countryName": "DE", "organizationName": "iiot-assistant", "commonName": "iiot-assistant client"},
         )
@@ -44,11 +47,17 @@ def _explain(endpoint: EndpointSettings, exc: BaseException) -> str:
         return f"cannot reach {where}: no answer within {endpoint.timeout_s:g} s"
     if isinstance(exc, ua.UaStatusCodeError):
         code = exc.code
-        if code in (ua.StatusCodes.BadUserAccessDenied, ua.StatusCodes.BadIdentityTokenRejected,
-                    ua.StatusCodes.BadIdentityTokenInvalid):
+        if code in (
+            ua.StatusCodes.BadUserAccessDenied,
+            ua.StatusCodes.BadIdentityTokenRejected,
+            ua.StatusCodes.BadIdentityTokenInvalid,
+        ):
             return f"{where} rejected the user name or password (opcua.endpoints.username/password)"
-        if code in (ua.StatusCodes.BadSecurityChecksFailed, ua.StatusCodes.BadCertificateUntrusted,
-                    ua.StatusCodes.BadCertificateInvalid):
+        if code in (
+            ua.StatusCodes.BadSecurityChecksFailed,
+            ua.StatusCodes.BadCertificateUntrusted,
+            ua.StatusCodes.BadCertificateInvalid,
+        ):
             return f"{where} refused our client certificate: add it to the server's trust list"
         return f"{where} refused the session: {exc}"
     return f"cannot connect to {where}: {type(exc).__name__}: {exc}"
@@ -67,10 +76,15 @@ async def open_session(endpoint: EndpointSettings, pki_dir: Path | None = None) 
             if endpoint.certificate and endpoint.private_key
             else await ensure_client_certificate(pki_dir)  # type: ignore[arg-type]
         )
-        mode = (ua.MessageSecurityMode.Sign if endpoint.security.endswith("_Sign")
-                else ua.MessageSecurityMode.SignAndEncrypt)
+        mode = (
+            ua.MessageSecurityMode.Sign
+            if endpoint.security.endswith("_Sign")
+            else ua.MessageSecurityMode.SignAndEncrypt
+        )
         await client.set_security(
-            SecurityPolicyBasic256Sha256, certificate=str(cert), private_key=str(key),
+            SecurityPolicyBasic256Sha256,
+            certificate=str(cert),
+            private_key=str(key),
             server_certificate=str(endpoint.server_certificate) if endpoint.server_certificate else None,
             mode=mode,
         )
@@ -81,7 +95,7 @@ async def open_session(endpoint: EndpointSettings, pki_dir: Path | None = None) 
         await asyncio.wait_for(client.connect(), timeout=endpoint.timeout_s + 1)
     except EndpointUnreachable:
         raise
-    except (Exception, asyncio.TimeoutError) as exc:  # asyncua raises many kinds; all mean "no session"
+    except (TimeoutError, Exception) as exc:  # asyncua raises many kinds; all mean "no session"
         with contextlib.suppress(Exception):
             await client.disconnect()
         raise EndpointUnreachable(_explain(endpoint, exc)) from exc
