@@ -114,7 +114,7 @@ def sim(
     settings = _load(overrides).settings
 
     async def run() -> None:
-        plant = PlantServer(settings.sim)
+        plant = PlantServer(settings.sim, settings.data_dir.expanduser())
         try:
             await plant.start()
         except OSError as exc:

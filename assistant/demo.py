@@ -13,7 +13,7 @@ from assistant.sim.server import PlantServer
 
 
 def run_demo(settings: Settings, headless: bool, endpoint_from_settings: bool = False) -> None:
-    plant = PlantServer(settings.sim)
+    plant = PlantServer(settings.sim, settings.data_dir.expanduser())
     loop = LoopThread("demo-plant")
     try:
         loop.run(plant.start())

@@ -82,11 +82,11 @@ def demo_layout() -> PlantLayout:
                 ]),
                 LineSpec("CompressedAir", "Compressed air station", [
                     AssetSpec("K-1", "compressor", "Screw air compressor K-1 (base load)",
-                              "Schraubenkompressor K-1 (Grundlast)", {"rated_kw": 55.0}),
+                              "Schraubenkompressor K-1 (Grundlast)", {"rated_kw": 55.0, "load_share": 0.85}),
                     AssetSpec("K-2", "compressor", "Screw air compressor K-2 (peak load)",
-                              "Schraubenkompressor K-2 (Spitzenlast)", {"rated_kw": 37.0}),
+                              "Schraubenkompressor K-2 (Spitzenlast)", {"rated_kw": 37.0, "load_share": 0.6}),
                     AssetSpec("K-3", "compressor", "Screw air compressor K-3 (standby)",
-                              "Schraubenkompressor K-3 (Reserve)", {"rated_kw": 37.0}),
+                              "Schraubenkompressor K-3 (Reserve)", {"rated_kw": 37.0, "load_share": 0.0}),
                 ]),
             ]),
             AreaSpec("Machining", [

@@ -38,7 +38,7 @@ class SignalSpec:
     low: float | None = None
     high: float | None = None
     kind: str = "analog"  # analog | bool | counter | state
-    historize: bool = True
+    writable: bool = False
 
 
 def ambient_c(t: float) -> float:
@@ -69,6 +69,7 @@ class AssetModel:
     seed: int
     faults: dict[str, float] = field(default_factory=dict)
     state: dict[str, float] = field(default_factory=dict)
+    inputs: dict[str, float] = field(default_factory=dict)  # set-points written by clients
     signals: tuple[SignalSpec, ...] = ()
 
     def __post_init__(self) -> None:
@@ -191,33 +192,38 @@ class CompressorModel(AssetModel):
     )
 
     def compute(self, t: float, dt: float) -> dict[str, Any]:
-        rated = float(self.spec.params.get("rated_kw", 45.0))
-        demand = 0.25 + 0.6 * production_load(t)  # share of rated delivery the network draws
-        leak = 0.35 * self.severity("compressor_leak", t, 4.0)
-        pressure = self.state.get("pressure", 7.2)
-        loaded = bool(self.state.get("loaded", 1.0))
-        delivery = rated * 12.0 if loaded else 0.0  # m³/h
-        pressure += dt * (delivery - (demand + leak) * rated * 12.0) / (rated * 40.0)
-        if pressure >= 7.5:
-            loaded = False
-        elif pressure <= 6.5:
-            loaded = True
-        pressure = _clip(pressure, 4.0, 8.5)
-        self.state.update(pressure=pressure, loaded=float(loaded))
-        power = rated * (0.98 if loaded else 0.28) + self.noise(0.3)
-        temp = self.lag("temp", ambient_c(t) + (58.0 if loaded else 38.0), dt, 300.0) + self.noise(0.2)
-        hours = self.state.get("hours", 21000.0) + dt / 3600.0
+        """Load/unload control between 6.5 and 7.5 bar, as a duty cycle (stable for any step size).
+
+        The compressor delivers its rated free air delivery while loaded; the share of time loaded is the air the
+        network needs (``load_share`` of the plant's demand, plus leaks) over that delivery. Needing more than it
+        can deliver pulls the network pressure below the band — that is what a leak looks like at full production.
+        """
+        p = self.spec.params
+        rated = float(p.get("rated_kw", 45.0))
+        share = float(p.get("load_share", 0.8))
+        need = share * (0.3 + 0.65 * production_load(t)) + 0.45 * self.severity("compressor_leak", t, 4.0)
+        running = need > 0.02
+        duty = min(1.0, need)
+        cycle_s = 90.0 + 400.0 * (1.0 - duty)
+        phase = (t % cycle_s) / cycle_s
+        loaded = running and phase < duty
+        if need <= 1.0 and running:
+            rise = phase / duty if loaded else 1.0 - (phase - duty) / max(1e-6, 1.0 - duty)
+            target = 6.5 + 1.0 * rise
+            pressure = target if dt >= 5.0 else self.lag("pressure", target, dt, 20.0)
+        else:
+            pressure = self.lag("pressure", 7.0 - 8.0 * max(0.0, need - 1.0), dt, 900.0)
+        self.state["pressure"] = pressure
+        power = (rated * (0.98 if loaded else 0.28) + self.noise(0.3)) if running else 0.0
+        temp = self.lag("temp", ambient_c(t) + (58.0 if loaded else 38.0 if running else 2.0), dt, 300.0)
+        hours = self.state.get("hours", 21000.0) + (dt / 3600.0 if running else 0.0)
         self.state["hours"] = hours
         return {
-            "Running": True,
-            "Loaded": loaded,
-            "Pressure": pressure + self.noise(0.01),
-            "Power": power,
-            "DischargeTemperature": temp,
-            "FreeAirDelivery": delivery + (self.noise(3.0) if loaded else 0.0),
-            "Vibration": 1.6 + (0.5 if loaded else 0.0) + abs(self.noise(0.06)),
-            "OperatingHours": hours,
-        }
+            "Running": running, "Loaded": loaded, "Pressure": pressure + self.noise(0.01), "Power": max(0.0, power),
+            "DischargeTemperature": temp + self.noise(0.2), "OperatingHours": hours,
+            "FreeAirDelivery": (rated * 12.0 + self.noise(3.0)) if loaded else 0.0,
+            "Vibration": (1.6 + (0.5 if loaded else 0.0)) * (1.0 if running else 0.05) + abs(self.noise(0.06)),
+        }  # fmt: skip
 
 
 @dataclass
@@ -296,32 +302,22 @@ class ConveyorModel(AssetModel):
 class TankModel(AssetModel):
     signals: tuple[SignalSpec, ...] = (
         SignalSpec("Level", "Fill level", "P1", "%", 0, 100),
-        SignalSpec("LevelSetpoint", "Level controller set-point", "P1", "%", 0, 100),
+        SignalSpec("LevelSetpoint", "Level controller set-point", "P1", "%", 0, 100, writable=True),
         SignalSpec("InletValvePosition", "Inlet control valve opening", "P1", "%", 0, 100),
         SignalSpec("Outflow", "Outflow to consumers", "MQH", "m³/h", 0, 400),
         SignalSpec("Temperature", "Water temperature in tank", "CEL", "°C", 0, 90),
     )
 
     def compute(self, t: float, dt: float) -> dict[str, Any]:
+        """A PI level loop, modelled by its closed-loop response (stable for any step size)."""
         vol = float(self.spec.params.get("volume_m3", 40.0))
-        setpoint = float(self.state.get("setpoint", 65.0))
-        level = self.state.get("level", setpoint)
-        outflow = 120.0 + 160.0 * production_load(t) + self.noise(2.0)
-        # PI level controller on the inlet valve
-        err = setpoint - level
-        integ = _clip(self.state.get("integ", 50.0) + 0.02 * err * dt, 0.0, 100.0)
-        valve = _clip(integ + 4.0 * err, 0.0, 100.0)
-        inflow = 4.2 * valve
-        level = _clip(level + (inflow - outflow) * dt / 3600.0 / vol * 100.0, 0.0, 100.0)
-        self.state.update(level=level, integ=integ)
+        setpoint = float(self.inputs.get("LevelSetpoint", 65.0))
+        outflow = (0.03 * vol * 60) * (0.4 + 0.6 * production_load(t)) + self.noise(0.5)
+        level = self.lag("level", setpoint, dt, 300.0)
+        valve = _clip(outflow / (0.03 * vol * 60 * 1.4) * 100.0 + 2.0 * (setpoint - level), 0.0, 100.0)
         temp = self.lag("temp", ambient_c(t) + 6.0 + 8.0 * production_load(t), dt, 2400.0) + self.noise(0.05)
-        return {
-            "Level": level + self.noise(0.1),
-            "LevelSetpoint": setpoint,
-            "InletValvePosition": valve,
-            "Outflow": outflow,
-            "Temperature": temp,
-        }
+        return {"Level": level + self.noise(0.1), "LevelSetpoint": setpoint, "InletValvePosition": valve,
+                "Outflow": max(0.0, outflow), "Temperature": temp}
 
 
 MODELS: dict[str, type[AssetModel]] = {
