@@ -316,8 +316,13 @@ class TankModel(AssetModel):
         level = self.lag("level", setpoint, dt, 300.0)
         valve = _clip(outflow / (0.03 * vol * 60 * 1.4) * 100.0 + 2.0 * (setpoint - level), 0.0, 100.0)
         temp = self.lag("temp", ambient_c(t) + 6.0 + 8.0 * production_load(t), dt, 2400.0) + self.noise(0.05)
-        return {"Level": level + self.noise(0.1), "LevelSetpoint": setpoint, "InletValvePosition": valve,
-                "Outflow": max(0.0, outflow), "Temperature": temp}
+        return {
+            "Level": level + self.noise(0.1),
+            "LevelSetpoint": setpoint,
+            "InletValvePosition": valve,
+            "Outflow": max(0.0, outflow),
+            "Temperature": temp,
+        }
 
 
 MODELS: dict[str, type[AssetModel]] = {

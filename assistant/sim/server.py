@@ -207,14 +207,17 @@ class PlantServer:
         )  # fmt: skip
         alarms = await site.add_object(ua.NodeId(f"{self.layout.site}.Alarms", idx), ua.QualifiedName("Alarms", idx))
         await _describe(alarms, "Plant alarms: events with codes, acknowledge and reset")
+        self._alarms_node = alarms
+        self._alarm_gen = await self.server.get_event_generator(etype, alarms)
+        # after the generator (which sets SubscribeToEvents only): this notifier also serves event history
         await alarms.write_attribute(
             ua.AttributeIds.EventNotifier,
             ua.DataValue(
-                ua.Variant(ua.EventNotifier.SubscribeToEvents | ua.EventNotifier.HistoryRead, ua.VariantType.Byte)
+                ua.Variant(
+                    ua.EventNotifier.SubscribeToEvents.mask | ua.EventNotifier.HistoryRead.mask, ua.VariantType.Byte
+                )
             ),
         )
-        self._alarms_node = alarms
-        self._alarm_gen = await self.server.get_event_generator(etype, alarms)
         string_arg = ua.NodeId(ua.ObjectIds.String)
 
         def arg(name: str, desc: str) -> ua.Argument:

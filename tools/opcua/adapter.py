@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from asyncua import Client, ua
@@ -17,6 +18,8 @@ from asyncua import Client, ua
 from assistant.config import EndpointSettings, Settings
 from assistant.errors import EndpointUnreachable
 from tools.opcua.catalog import Asset, Catalog, Signal, build_catalog
+from tools.opcua.events import EventRecord, active_alarms, read_events
+from tools.opcua.history import SignalHistory, read_raw
 from tools.opcua.reading import Reading, read_current
 from tools.opcua.session import open_session
 
@@ -101,6 +104,31 @@ class OpcUaAdapter:
     async def read(self, signals: list[Signal], endpoint: str) -> list[Reading]:
         batch = self.settings.opcua.max_nodes_per_read
         return await self.call(endpoint, lambda c: read_current(c, signals, batch))
+
+    async def history(self, signal: Signal, endpoint: str, start: datetime, end: datetime,
+                      max_values: int = 10_000) -> SignalHistory:  # fmt: skip
+        """Raw history of one signal (bounded; ``complete`` False when cut at ``max_values``)."""
+        return await self.call(endpoint, lambda c: read_raw(c, signal, start, end, max_values))
+
+    async def events(self, start: datetime, end: datetime, max_events: int = 1000) -> list[EventRecord]:
+        """Event history from every event source of every reachable endpoint, oldest first."""
+        found: list[EventRecord] = []
+        for cat in await self.catalogs():
+            for src in cat.event_sources:
+                if src.history:
+                    found += await self.call(
+                        cat.endpoint, lambda c, n=src.node_id: read_events(c, n, start, end, max_events)
+                    )
+        found.sort(key=lambda r: r.time)
+        return found[-max_events:]
+
+    async def active_alarms(self, lookback_hours: float = 72.0) -> list[EventRecord]:
+        """Alarms still standing: the latest event per source and code within the look-back is not a clear."""
+        now = datetime.now(UTC)
+        # the end lies far ahead: a simulated plant may run ahead of the wall clock
+        return active_alarms(
+            await self.events(now - timedelta(hours=lookback_hours), now + timedelta(days=365), 10_000)
+        )
 
     async def close(self) -> None:
         for url in list(self._sessions):

@@ -65,6 +65,16 @@ class Asset:
 
 
 @dataclass(slots=True)
+class EventSource:
+    """An object that emits events (EventNotifier); ``history`` when it also serves event history."""
+
+    node_id: str
+    path: list[str]
+    history: bool
+    methods: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Catalog:
     endpoint: str
     assets: list[Asset]
@@ -72,6 +82,7 @@ class Catalog:
     built_at: float
     build_seconds: float
     nodes_browsed: int
+    event_sources: list[EventSource] = field(default_factory=list)
 
     def signal_count(self) -> int:
         return sum(len(a.signals) for a in self.assets)
@@ -261,6 +272,11 @@ async def build_catalog(client: Client, endpoint: str, max_depth: int = 12, batc
         )
 
     found = [a for a in assets.values() if a.signals]
+    sources = [
+        EventSource(key, ref.path, bool((_value(ev) or 0) & 4), methods.get(key, []))
+        for (key, ref), ev in zip(objects_seen.items(), notifiers, strict=True)
+        if (_value(ev) or 0) & 1
+    ]
     return Catalog(
         endpoint=endpoint,
         assets=found,
@@ -268,4 +284,5 @@ async def build_catalog(client: Client, endpoint: str, max_depth: int = 12, batc
         built_at=time.time(),
         build_seconds=time.perf_counter() - t0,
         nodes_browsed=browsed,
+        event_sources=sources,
     )
