@@ -146,7 +146,7 @@ async def test_method_calls_inject_faults_and_acknowledge_alarms(faulty_plant: P
         alarms = next(s for s in cat.event_sources if s.path[-1] == "Alarms")
         assert {"Acknowledge", "Reset"} <= set(alarms.methods)
         conf = await ctl.propose_call(
-            "anna", "engineer", url, sim, "Acknowledge", ["P-101", "E-13", "seen, bearing ordered"]
+            "anna", "engineer", url, alarms, "Acknowledge", ["P-101", "E-13", "seen, bearing ordered"]
         )
         result = await ctl.confirm(conf.id, "anna")
         assert result.executed and result.result == "E-13 on P-101 acknowledged"
