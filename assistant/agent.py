@@ -1,45 +1,52 @@
-"""The agent: question → language → resolved asset and signal → tool calls → grounded answer.
+"""The agent: question → language → intent (semantic router + rails) → skill → tool calls → grounded answer.
 
-The default path is on rails: the catalog resolver picks the asset and signal, the OPC UA adapter reads, and
-a per-language template composes the answer, so it is correct without a strong model. When settings allow,
-the LLM may rephrase the template answer; the rephrasing is kept only if the grounding check passes.
+On rails by default: the router picks the intent from example questions, the catalog resolver picks assets and
+signals, skills call the tools, and per-language templates compose the answer — correct without a strong model.
+Deterministic rails correct the router where the question says more than its wording (a time window means
+history; an asset and a measured quantity mean a value). When settings allow, the LLM may rephrase the answer;
+the rephrasing is kept only if the grounding check passes. Text from tools or documents never selects a tool.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Callable
 from typing import Any
 
-from assistant import answers
+from assistant.audit import JsonlLog, tool_call_log
 from assistant.config import Settings
-from assistant.contract import AskResult, Citation, ToolCall
-from assistant.errors import BadQuestion, UnknownAsset, UnknownSignal
+from assistant.contract import AskResult
+from assistant.errors import BadQuestion, UnknownAsset
 from assistant.grounding import check_grounding
 from assistant.language import detect_language
 from assistant.llm.base import LLM
 from assistant.prompts import prompts_dir
+from assistant.router import Route, SemanticRouter
+from assistant.skills import alarms, live
+from assistant.turn import Turn
 from tools.opcua.adapter import OpcUaAdapter
-from tools.opcua.catalog import Asset
-from tools.opcua.resolve import (
-    ASSET_CODE,
-    question_quantities,
-    resolve_assets,
-    resolve_signal,
-    signal_quantity,
-)
+from tools.opcua.resolve import ASSET_CODE, question_quantities, resolve_assets
 
 MAX_QUESTION_CHARS = 2000
+ASSET_FREE_INTENTS = {"alarms", "maintenance_plan", "documents", "anomalies", "out_of_scope", "write_request"}
 
 
 class Agent:
     def __init__(
-        self, settings: Settings, adapter: OpcUaAdapter | None = None, llm_factory: Callable[[], LLM] | None = None
+        self,
+        settings: Settings,
+        adapter: OpcUaAdapter | None = None,
+        llm_factory: Callable[[], LLM] | None = None,
+        router: SemanticRouter | None = None,
     ) -> None:
         self.settings = settings
         self.adapter = adapter or OpcUaAdapter(settings)
+        self.tool_log: JsonlLog = tool_call_log(settings.data_dir)
+        self.question_id = ""
         self._llm_factory = llm_factory
         self._llm: LLM | None = None
+        self._router = router
 
     @property
     def llm(self) -> LLM:
@@ -52,25 +59,13 @@ class Agent:
                 self._llm = self._llm_factory()
         return self._llm
 
-    async def _tool(
-        self,
-        calls: list[ToolCall],
-        name: str,
-        arguments: dict[str, Any],
-        fn: Callable[[], Awaitable[Any]],
-        summarise: Callable[[Any], Any],
-    ) -> Any:
-        t0 = time.perf_counter()
-        result = await fn()
-        calls.append(
-            ToolCall(
-                tool=name,
-                arguments=arguments,
-                result=summarise(result),
-                duration_ms=round((time.perf_counter() - t0) * 1000, 2),
-            )
-        )
-        return result
+    @property
+    def router(self) -> SemanticRouter:
+        if self._router is None:
+            from assistant.embeddings import embed
+
+            self._router = SemanticRouter(embed, self.settings.cache_path)
+        return self._router
 
     async def ask(self, question: str, language: str | None = None) -> AskResult:
         t0 = time.perf_counter()
@@ -79,111 +74,60 @@ class Agent:
             raise BadQuestion("the question is empty — please type or say a question")
         if len(text) > MAX_QUESTION_CHARS:
             raise BadQuestion(f"the question is too long ({len(text)} characters; at most {MAX_QUESTION_CHARS})")
+        self.question_id = uuid.uuid4().hex[:12]
         lang = language or detect_language(text, fallback=self.settings.language)
-        result = await self._answer(text, lang)
+        turn = Turn(self, text, lang, assets=[])
+        result = await self._answer(turn)
+        if result.kind == "answer" and self.settings.llm.rewrite_answers and result.citations:
+            self._rewrite(result)
+        result.grounded = check_grounding(result.answer, self._evidence(result)).grounded
         result.latency_ms = round((time.perf_counter() - t0) * 1000, 1)
         return result
 
-    async def _answer(self, question: str, lang: str) -> AskResult:
-        calls: list[ToolCall] = []
-        quantities = question_quantities(question)
-        assets: list[Asset] = await self._tool(
-            calls,
-            "opcua.catalog",
-            {"endpoints": [e.url for e in self.adapter.endpoints]},
-            self.adapter.assets,
+    def intent(self, turn: Turn) -> Route:
+        """The router's intent, corrected by rails that read what the question literally contains."""
+        route = self.router.route(turn.question)
+        turn.route = route
+        return route
+
+    async def _answer(self, turn: Turn) -> AskResult:
+        route = self.intent(turn)
+        intent = route.intent
+        turn.assets = await turn.tool(
+            "opcua.catalog", {"endpoints": [e.url for e in self.adapter.endpoints]}, self.adapter.assets,
             lambda a: {"assets": len(a), "signals": sum(len(x.signals) for x in a)},
-        )
-        resolution = resolve_assets(question, assets)
-        calls.append(
-            ToolCall(
-                tool="opcua.find_asset",
-                arguments={"query": question},
-                result=[{"asset": m.asset.path_text, "score": m.score, "why": m.why} for m in resolution.assets],
-                duration_ms=0.0,
-            )
-        )
-        if resolution.best is None:
-            if quantities or ASSET_CODE.search(question):
-                examples = ", ".join(a.display_name for a in assets[:6])
+        )  # fmt: skip
+        resolution = resolve_assets(turn.question, turn.assets)
+        quantities = question_quantities(turn.question)
+        mentioned = [m for m in resolution.assets if m.score >= 0.9]
+        # rails: an asset plus a measured quantity is a plant question, whatever the wording scored
+        if intent == "out_of_scope" and resolution.best and quantities:
+            intent = "current_value"
+        if intent == "out_of_scope":
+            return turn.result(turn.text("out_of_scope"), "refusal")
+        if intent == "write_request":
+            return turn.result(turn.text("write_refused"), "refusal")
+        if intent == "compare" and len(mentioned) >= 2:
+            return await live.compare(turn, [m.asset for m in mentioned])
+        if intent == "alarms":
+            return await alarms.active_alarms(turn, resolution.best.asset if mentioned else None)
+        if intent not in ASSET_FREE_INTENTS and resolution.best is None:
+            if quantities or ASSET_CODE.search(turn.question):
+                examples = ", ".join(a.display_name for a in turn.assets[:6])
                 endpoints = ", ".join(e.url for e in self.adapter.endpoints)
                 raise UnknownAsset(
-                    answers.render("unknown_asset", lang, query=repr(question), endpoints=endpoints, examples=examples)
+                    turn.text("unknown_asset", query=repr(turn.question), endpoints=endpoints, examples=examples)
                 )
-            return AskResult(
-                question=question,
-                language=lang,
-                answer=answers.render("out_of_scope", lang),
-                tool_calls=calls,
-                kind="refusal",
-            )
+            return turn.result(turn.text("out_of_scope"), "refusal")
         if resolution.ambiguous:
             options = ", ".join(f"{m.asset.display_name} ({m.asset.path_text})" for m in resolution.assets[:4])
-            return AskResult(
-                question=question,
-                language=lang,
-                tool_calls=calls,
-                kind="clarification",
-                answer=answers.render("clarify_asset", lang, options=options),
-            )
-        asset = resolution.best.asset
-        signals = resolve_signal(question, asset)
-        if not signals:
-            raise UnknownSignal(
-                answers.render(
-                    "unknown_signal",
-                    lang,
-                    asset=asset.display_name,
-                    options=", ".join(s.display_name for s in asset.signals),
-                )
-            )
-        if len(signals) > 1 and signals[1].score >= signals[0].score - 1e-6:
-            tied = [s.signal.display_name for s in signals if s.score >= signals[0].score - 1e-6]
-            return AskResult(
-                question=question,
-                language=lang,
-                tool_calls=calls,
-                kind="clarification",
-                answer=answers.render("clarify_signal", lang, asset=asset.display_name, options=", ".join(tied)),
-            )
-        signal = signals[0].signal
-        readings = await self._tool(
-            calls,
-            "opcua.read",
-            {"node_ids": [signal.node_id], "endpoint": asset.endpoint},
-            lambda: self.adapter.read([signal], asset.endpoint),
-            lambda rs: [r.to_dict() for r in rs],
-        )
-        reading = readings[0]
-        label = answers.quantity_label(signal_quantity(signal), signal.display_name, lang)
-        fields = dict(
-            quantity=label,
-            asset=asset.display_name,
-            node=reading.stable_id,
-            endpoint=asset.endpoint,
-            time=answers.format_time(reading.source_timestamp),
-            status=reading.status,
-        )
-        if not reading.good:
-            text = answers.render("bad_status", lang, **fields)
-        elif isinstance(reading.value, bool) or not reading.unit:
-            text = answers.render("current_state", lang, value=answers.format_value(reading.value, lang), **fields)
-        else:
-            text = answers.render(
-                "current_value", lang, value=answers.format_value(reading.value, lang), unit=reading.unit, **fields
-            )
-        citations = [
-            Citation(
-                source=asset.endpoint,
-                locator=f"{reading.stable_id} @ {reading.source_timestamp}",
-                text=f"{reading.path} = {reading.value} {reading.unit}".strip(),
-            )
-        ]
-        result = AskResult(question=question, language=lang, answer=text, tool_calls=calls, citations=citations)
-        if self.settings.llm.rewrite_answers and reading.good:
-            self._rewrite(result)
-        result.grounded = check_grounding(result.answer, self._evidence(result)).grounded
-        return result
+            return turn.result(turn.text("clarify_asset", options=options), "clarification")
+        asset = resolution.best.asset if resolution.best else None
+        if intent in ("current_value", "compare") and asset is not None:
+            return await live.current_value(turn, asset)
+        if asset is not None and quantities and intent not in ("diagnosis", "remaining_useful_life", "anomalies"):
+            return await live.current_value(turn, asset)
+        return turn.result(turn.text("not_available", intent=intent), "refusal")
 
     @staticmethod
     def _evidence(result: AskResult) -> list[Any]:

@@ -182,6 +182,7 @@ def _default_data_dir() -> Path:
 
 class Settings(_Section):
     data_dir: Path = Field(default_factory=_default_data_dir)
+    cache_dir: Path | None = Field(None, description="derived data that can be rebuilt; default <data_dir>/cache")
     language: Literal["en", "de", "fr", "es", "it"] = Field("en", description="fallback answer language")
     opcua: OpcUaSettings = Field(default_factory=OpcUaSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
@@ -192,6 +193,10 @@ class Settings(_Section):
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings)
     users: list[UserSettings] = Field(default_factory=list)
+
+    @property
+    def cache_path(self) -> Path:
+        return (self.cache_dir or self.data_dir / "cache").expanduser()
 
     def path(self, *parts: str) -> Path:
         """A path inside the data folder, its parent created."""

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from tests.servers.other_plant import start_other_plant
 ROOT = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "iiot-assistant")
 ARTIFACTS = ROOT / "test-artifacts"
+# derived data (router example embeddings) is shared by all CLI runs of a test session
+SHARED_CACHE = Path(tempfile.mkdtemp(prefix="iiot-test-cache-"))
 
 
 def free_port() -> int:
@@ -67,5 +70,6 @@ def run_cli(
     """Run the installed ``iiot-assistant`` command with a private data folder."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("IIOT_")}
     full_env["IIOT_DATA_DIR"] = str(data_dir)
+    full_env["IIOT_CACHE_DIR"] = str(SHARED_CACHE)
     full_env.update(env or {})
     return subprocess.run([CLI, *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=ROOT)

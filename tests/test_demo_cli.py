@@ -10,12 +10,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import CLI, ROOT, free_port, run_cli
+from tests.conftest import CLI, ROOT, SHARED_CACHE, free_port, run_cli
 
 
 def _start(args: list[str], data_dir: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IIOT_")}
     env["IIOT_DATA_DIR"] = str(data_dir)
+    env["IIOT_CACHE_DIR"] = str(SHARED_CACHE)
     return subprocess.Popen([CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
 
 

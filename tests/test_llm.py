@@ -18,7 +18,8 @@ pytestmark = pytest.mark.llm
 
 @pytest.fixture(scope="module")
 def llm(models_dir: Path):  # type: ignore[no-untyped-def]
-    return create_llm(Settings(data_dir=models_dir))
+    # a generous per-call timeout: these tests check behaviour, not speed, on a possibly busy machine
+    return create_llm(Settings(data_dir=models_dir, llm={"timeout_s": 600}))
 
 
 def test_bundled_model_is_assembled_from_the_package(models_dir: Path) -> None:
