@@ -10,10 +10,14 @@ from tools.opcua.catalog import Asset
 
 async def active_alarms(turn: Turn, asset: Asset | None) -> AskResult:
     adapter = turn.agent.adapter
-    alarms = await turn.tool("opcua.active_alarms", {"asset": asset.display_name if asset else None},
-                             adapter.active_alarms, lambda rs: [r.to_dict() for r in rs])  # fmt: skip
-    if asset is not None:
-        alarms = [a for a in alarms if a.source in (asset.display_name, asset.browse_name)]
+    names = (asset.display_name, asset.browse_name) if asset else None
+
+    async def standing() -> list:  # type: ignore[type-arg]
+        found = await adapter.active_alarms()
+        return [a for a in found if names is None or a.source in names]
+
+    alarms = await turn.tool("opcua.active_alarms", {"asset": asset.display_name if asset else None}, standing,
+                             lambda rs: {"count": len(rs), "alarms": [r.to_dict() for r in rs]})  # fmt: skip
     scope = turn.text("scope_asset", asset=asset.display_name) if asset else ""
     if not alarms:
         return turn.result(turn.text("alarms_none", scope=scope))
