@@ -104,12 +104,22 @@ def sim(
     port: Annotated[int | None, typer.Option("--port", help="TCP port of the OPC UA server")] = None,
     acceleration: Annotated[float | None, typer.Option("--acceleration", help="plant seconds per second")] = None,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
+    backfill: Annotated[
+        float | None, typer.Option("--backfill", help="days of plant history generated at start")
+    ] = None,
 ) -> None:
     """Serve the demo plant over OPC UA on 127.0.0.1."""
     from assistant.sim.server import PlantServer
 
     overrides = {
-        k: v for k, v in {"sim.port": port, "sim.acceleration": acceleration, "sim.seed": seed}.items() if v is not None
+        k: v
+        for k, v in {
+            "sim.port": port,
+            "sim.acceleration": acceleration,
+            "sim.seed": seed,
+            "sim.backfill_days": backfill,
+        }.items()
+        if v is not None
     }
     settings = _load(overrides).settings
 
@@ -145,7 +155,8 @@ def demo(
         overrides["ui.port"] = ui_port
     loaded = _load(overrides)
     try:
-        run_demo(loaded.settings, headless=headless, endpoint_from_settings="opcua.endpoints" in loaded.sources)
+        run_demo(loaded.settings, headless=headless, endpoint_from_settings="opcua.endpoints" in loaded.sources,
+                 configured=frozenset(loaded.sources))  # fmt: skip
     except OperatorError as exc:
         _fail(exc.message, exc.exit_code)
     except KeyboardInterrupt:

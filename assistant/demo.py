@@ -6,13 +6,28 @@ import time
 
 import typer
 
-from assistant.config import EndpointSettings, Settings
+from assistant.config import EndpointSettings, FaultSettings, Settings
 from assistant.errors import EndpointUnreachable
 from assistant.loop_thread import LoopThread
 from assistant.sim.server import PlantServer
 
+DEMO_BACKFILL_DAYS = 1.0
+# what the demo plant shows unless the settings choose: a spindle bearing wearing out, a strainer clogging,
+# a leak in the compressed-air network
+DEMO_FAULTS = [
+    FaultSettings(asset="S-1", fault="bearing_outer", started_hours_ago=150),
+    FaultSettings(asset="P-102", fault="filter_clogging", started_hours_ago=100),
+    FaultSettings(asset="K-2", fault="compressor_leak", started_hours_ago=30),
+]
 
-def run_demo(settings: Settings, headless: bool, endpoint_from_settings: bool = False) -> None:
+
+def run_demo(settings: Settings, headless: bool, endpoint_from_settings: bool = False,
+             configured: frozenset[str] = frozenset()) -> None:  # fmt: skip
+    """``configured``: the dotted setting keys the user set (defaults are replaced by the demo scenario)."""
+    if "sim.backfill_days" not in configured:
+        settings.sim.backfill_days = DEMO_BACKFILL_DAYS
+    if "sim.faults" not in configured:
+        settings.sim.faults = list(DEMO_FAULTS)
     plant = PlantServer(settings.sim, settings.data_dir.expanduser())
     loop = LoopThread("demo-plant")
     try:
