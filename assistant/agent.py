@@ -21,15 +21,15 @@ from assistant.errors import BadQuestion, UnknownAsset
 from assistant.grounding import check_grounding
 from assistant.language import detect_language
 from assistant.llm.base import LLM
+from assistant.planner import ASSET_FREE_INTENTS, Conversation, Slots, slots_from_llm, slots_from_rails
 from assistant.prompts import prompts_dir
-from assistant.router import Route, SemanticRouter
+from assistant.router import SemanticRouter
 from assistant.skills import alarms, live
 from assistant.turn import Turn
 from tools.opcua.adapter import OpcUaAdapter
-from tools.opcua.resolve import ASSET_CODE, question_quantities, resolve_assets
+from tools.opcua.resolve import ASSET_CODE
 
 MAX_QUESTION_CHARS = 2000
-ASSET_FREE_INTENTS = {"alarms", "maintenance_plan", "documents", "anomalies", "out_of_scope", "write_request"}
 
 
 class Agent:
@@ -67,7 +67,10 @@ class Agent:
             self._router = SemanticRouter(embed, self.settings.cache_path)
         return self._router
 
-    async def ask(self, question: str, language: str | None = None) -> AskResult:
+    async def ask(
+        self, question: str, language: str | None = None, conversation: Conversation | None = None
+    ) -> AskResult:
+        """Answer one question; pass the same ``conversation`` for follow-ups."""
         t0 = time.perf_counter()
         text = (question or "").strip()
         if not text:
@@ -77,55 +80,57 @@ class Agent:
         self.question_id = uuid.uuid4().hex[:12]
         lang = language or detect_language(text, fallback=self.settings.language)
         turn = Turn(self, text, lang, assets=[])
-        result = await self._answer(turn)
+        result = await self._answer(turn, conversation)
+        if turn.slots is not None and turn.slots.source == "llm":
+            result.mode = "llm"
         if result.kind == "answer" and self.settings.llm.rewrite_answers and result.citations:
             self._rewrite(result)
         result.grounded = check_grounding(result.answer, self._evidence(result)).grounded
         result.latency_ms = round((time.perf_counter() - t0) * 1000, 1)
         return result
 
-    def intent(self, turn: Turn) -> Route:
-        """The router's intent, corrected by rails that read what the question literally contains."""
+    async def _slots(self, turn: Turn, conversation: Conversation | None) -> Slots:
         route = self.router.route(turn.question)
         turn.route = route
-        return route
-
-    async def _answer(self, turn: Turn) -> AskResult:
-        route = self.intent(turn)
-        intent = route.intent
         turn.assets = await turn.tool(
             "opcua.catalog", {"endpoints": [e.url for e in self.adapter.endpoints]}, self.adapter.assets,
             lambda a: {"assets": len(a), "signals": sum(len(x.signals) for x in a)},
         )  # fmt: skip
-        resolution = resolve_assets(turn.question, turn.assets)
-        quantities = question_quantities(turn.question)
-        mentioned = [m for m in resolution.assets if m.score >= 0.9]
-        # rails: an asset plus a measured quantity is a plant question, whatever the wording scored
-        if intent == "out_of_scope" and resolution.best and quantities:
-            intent = "current_value"
+        slots = slots_from_rails(turn.question, route, turn.assets, conversation)
+        if not route.confident and slots.source == "router" and self.settings.llm.plan_when_unsure:
+            planned = slots_from_llm(self.llm, turn.question, self.router.intents, turn.assets)
+            if planned is not None:
+                slots = planned
+        return slots
+
+    async def _answer(self, turn: Turn, conversation: Conversation | None) -> AskResult:
+        slots = await self._slots(turn, conversation)
+        turn.slots = slots
+        if conversation is not None:
+            conversation.remember(turn.question, slots)
+        intent, asset = slots.intent, slots.asset
         if intent == "out_of_scope":
             return turn.result(turn.text("out_of_scope"), "refusal")
         if intent == "write_request":
             return turn.result(turn.text("write_refused"), "refusal")
-        if intent == "compare" and len(mentioned) >= 2:
-            return await live.compare(turn, [m.asset for m in mentioned])
+        if slots.ambiguous and not slots.assets:
+            options = ", ".join(f"{m.asset.display_name} ({m.asset.path_text})" for m in slots.ambiguous[:4])
+            return turn.result(turn.text("clarify_asset", options=options), "clarification")
+        if intent == "compare" and len(slots.assets) >= 2:
+            return await live.compare(turn, slots.assets)
         if intent == "alarms":
-            return await alarms.active_alarms(turn, resolution.best.asset if mentioned else None)
-        if intent not in ASSET_FREE_INTENTS and resolution.best is None:
-            if quantities or ASSET_CODE.search(turn.question):
+            return await alarms.active_alarms(turn, asset)
+        if intent not in ASSET_FREE_INTENTS and asset is None:
+            if slots.quantities or ASSET_CODE.search(turn.question):
                 examples = ", ".join(a.display_name for a in turn.assets[:6])
                 endpoints = ", ".join(e.url for e in self.adapter.endpoints)
                 raise UnknownAsset(
                     turn.text("unknown_asset", query=repr(turn.question), endpoints=endpoints, examples=examples)
                 )
             return turn.result(turn.text("out_of_scope"), "refusal")
-        if resolution.ambiguous:
-            options = ", ".join(f"{m.asset.display_name} ({m.asset.path_text})" for m in resolution.assets[:4])
-            return turn.result(turn.text("clarify_asset", options=options), "clarification")
-        asset = resolution.best.asset if resolution.best else None
         if intent in ("current_value", "compare") and asset is not None:
             return await live.current_value(turn, asset)
-        if asset is not None and quantities and intent not in ("diagnosis", "remaining_useful_life", "anomalies"):
+        if asset is not None and slots.quantities and intent not in ("diagnosis", "remaining_useful_life", "anomalies"):
             return await live.current_value(turn, asset)
         return turn.result(turn.text("not_available", intent=intent), "refusal")
 

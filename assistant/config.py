@@ -76,6 +76,9 @@ class LlmSettings(_Section):
     max_tokens: int = Field(96, gt=0)
     timeout_s: float = Field(30.0, gt=0)
     rewrite_answers: bool = Field(False, description="let the LLM rephrase template answers (grounding-checked)")
+    plan_when_unsure: bool = Field(
+        False, description="let the LLM fill the plan (intent, assets; catalog enums) when the router is unsure"
+    )
     base_url: str | None = Field(None, description="OpenAI-compatible endpoint, for backend = 'openai'")
     api_key: str | None = None
 

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 from assistant import answers
 from assistant.contract import AskResult, Citation, ToolCall
 from assistant.router import Route
+
+if TYPE_CHECKING:
+    from assistant.planner import Slots
 from tools.opcua.catalog import Asset
 
 if TYPE_CHECKING:
@@ -23,6 +26,7 @@ class Turn:
     lang: str
     assets: list[Asset]
     route: Route | None = None
+    slots: Slots | None = None
     calls: list[ToolCall] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
 
@@ -43,6 +47,12 @@ class Turn:
                 self.calls.append(ToolCall(tool=name, arguments=arguments, result=summarise(result), duration_ms=ms))
             self.agent.tool_log.record("tool_call", question_id=self.agent.question_id, tool=name,
                                        arguments=arguments, duration_ms=ms, outcome=outcome)  # fmt: skip
+
+    @property
+    def signal_text(self) -> str:
+        """The words that choose a signal: the question, plus the earlier one a follow-up leans on."""
+        extra = self.slots.context_question if self.slots else ""
+        return f"{self.question} {extra}".strip()
 
     def text(self, key: str, **fields: Any) -> str:
         return answers.render(key, self.lang, **fields)

@@ -117,3 +117,39 @@ async def test_every_tool_call_is_logged(agent: Agent, tmp_path: Path) -> None:
     assert [r["tool"] for r in rows] == ["opcua.catalog", "opcua.read"]
     assert all(r["outcome"] == "ok" and r["question_id"] == agent.question_id for r in rows)
     assert rows[1]["arguments"]["node_ids"][0].endswith("P-101.Temperature")
+
+
+async def test_follow_ups_use_the_conversation(agent: Agent) -> None:
+    from assistant.planner import Conversation
+
+    chat = Conversation()
+    try:
+        first = await agent.ask("What is the current temperature of pump P-101?", conversation=chat)
+        other = await agent.ask("und bei P-102?", conversation=chat)
+        again = await agent.ask("And the vibration?", conversation=chat)
+    finally:
+        await agent.adapter.close()
+    assert "P-101" in first.answer and "°C" in first.answer
+    assert other.language == "de" and "P-102" in other.answer and "°C" in other.answer
+    read = next(c for c in other.tool_calls if c.tool == "opcua.read")
+    assert read.arguments["node_ids"][0].endswith("P-102.Temperature")
+    read = next(c for c in again.tool_calls if c.tool == "opcua.read")
+    assert read.arguments["node_ids"][0].endswith("P-102.Vibration") and "mm/s" in again.answer
+
+
+@pytest.mark.llm
+async def test_llm_planner_chooses_only_real_intents_and_assets(alarm_plant, router, models_dir) -> None:  # type: ignore[no-untyped-def]
+    """When the router is unsure, the bundled LLM fills the plan; the grammar keeps it inside the catalog."""
+    from assistant.planner import slots_from_llm
+
+    settings = Settings(data_dir=models_dir, llm={"timeout_s": 600},
+                        opcua={"endpoints": [EndpointSettings(url=alarm_plant.endpoint)]})  # fmt: skip
+    agent = Agent(settings, router=router)
+    try:
+        assets = await agent.adapter.assets()
+        slots = slots_from_llm(agent.llm, "Is K-2 ok?", router.intents, assets)
+    finally:
+        await agent.adapter.close()
+    assert slots is not None and slots.source == "llm"
+    assert slots.intent in router.intents
+    assert all(a in assets for a in slots.assets)

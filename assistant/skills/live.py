@@ -13,7 +13,7 @@ from tools.opcua.resolve import SignalMatch, resolve_signal, signal_quantity
 
 def pick_signal(turn: Turn, asset: Asset) -> Signal | AskResult:
     """The signal the question means on ``asset``, or a clarifying question when several fit equally."""
-    ranked: list[SignalMatch] = resolve_signal(turn.question, asset)
+    ranked: list[SignalMatch] = resolve_signal(turn.signal_text, asset)
     if not ranked:
         raise UnknownSignal(
             turn.text(

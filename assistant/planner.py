@@ -1,0 +1,121 @@
+"""Planning a question into slots — intent, assets, quantity words, follow-up context — on rails.
+
+Three layers, cheapest first:
+1. the semantic router (intent) and the catalog resolver (assets, quantities), corrected by rails that read what
+   the question literally says (an asset plus a measured quantity is a plant question);
+2. the conversation: a follow-up without an asset or a quantity ("and yesterday?", "und bei P-102?") inherits them
+   from the previous turn;
+3. when the router is unsure, the LLM fills the same slots with grammar-constrained JSON whose enums are the real
+   intents and the catalog's asset names — it cannot name a tool or an asset that does not exist. Its plan is
+   validated like any other before anything runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from assistant.llm.base import LLM
+from assistant.prompts import prompts_dir
+from assistant.router import Route
+from tools.opcua.catalog import Asset
+from tools.opcua.resolve import AssetMatch, Resolution, question_quantities, resolve_assets
+
+FOLLOW_UP_MAX_WORDS = 6
+# intents that are about the plant as a whole unless an asset is named
+ASSET_FREE_INTENTS = frozenset(
+    {"alarms", "maintenance_plan", "documents", "anomalies", "out_of_scope", "write_request"}
+)
+
+
+@dataclass
+class Slots:
+    intent: str
+    assets: list[Asset] = field(default_factory=list)
+    ambiguous: list[AssetMatch] = field(default_factory=list)
+    quantities: list[str] = field(default_factory=list)
+    context_question: str = ""  # the earlier question a follow-up borrows its words from
+    source: str = "router"  # router | context | llm
+
+    @property
+    def asset(self) -> Asset | None:
+        return self.assets[0] if self.assets else None
+
+
+@dataclass
+class Conversation:
+    """What the previous turns resolved, so follow-ups can lean on them. One per chat session."""
+
+    history: list[tuple[str, Slots]] = field(default_factory=list)
+
+    @property
+    def last(self) -> tuple[str, Slots] | None:
+        return self.history[-1] if self.history else None
+
+    def remember(self, question: str, slots: Slots) -> None:
+        self.history.append((question, slots))
+        del self.history[:-10]
+
+
+def _mentioned(resolution: Resolution) -> list[Asset]:
+    strong = [m.asset for m in resolution.assets if m.score >= 0.9]
+    if strong:
+        return strong
+    return [resolution.best.asset] if resolution.best and not resolution.ambiguous else []
+
+
+def slots_from_rails(question: str, route: Route, assets: list[Asset], conversation: Conversation | None) -> Slots:
+    resolution = resolve_assets(question, assets)
+    slots = Slots(
+        intent=route.intent,
+        assets=_mentioned(resolution),
+        ambiguous=resolution.assets if resolution.ambiguous else [],
+        quantities=question_quantities(question),
+    )
+    if slots.intent == "out_of_scope" and slots.assets and slots.quantities:
+        slots.intent = "current_value"  # an asset and a measured quantity: a plant question, whatever the wording
+    last = conversation.last if conversation else None
+    if last and len(question.split()) <= FOLLOW_UP_MAX_WORDS and not slots.ambiguous:
+        prev_question, prev = last
+        if (not route.confident or slots.intent == "out_of_scope") and prev.intent != "out_of_scope":
+            slots.intent = prev.intent  # "and yesterday?" keeps asking what was asked
+            slots.source = "context"
+        if slots.intent in ASSET_FREE_INTENTS:
+            return slots
+        if not slots.assets and prev.assets and slots.intent not in ASSET_FREE_INTENTS:
+            slots.assets = list(prev.assets)
+            slots.source = "context"
+        if not slots.quantities and prev.quantities:
+            slots.quantities = list(prev.quantities)
+            slots.context_question = prev_question
+            slots.source = "context"
+    return slots
+
+
+def slots_from_llm(
+    llm: LLM, question: str, intents: list[str], assets: list[Asset], max_tokens: int = 64
+) -> Slots | None:
+    """Grammar-constrained slot filling; None when the model's plan does not validate."""
+    names = sorted({a.display_name for a in assets})
+    schema = {
+        "type": "object",
+        "properties": {
+            "intent": {"enum": intents},
+            "assets": {"type": "array", "items": {"enum": names}, "maxItems": 3},
+        },
+        "required": ["intent", "assets"],
+    }
+    prompt = (
+        (prompts_dir() / "planner.txt")
+        .read_text(encoding="utf-8")
+        .format(intents=", ".join(intents), assets=", ".join(names[:200]), question=question)
+    )
+    completion = llm.complete(prompt, max_tokens=max_tokens, json_schema=schema)
+    try:
+        plan = json.loads(completion.text)
+    except json.JSONDecodeError:
+        return None
+    if plan.get("intent") not in intents or not all(a in names for a in plan.get("assets", [])):
+        return None
+    chosen = [a for name in plan["assets"] for a in assets if a.display_name == name]
+    return Slots(intent=plan["intent"], assets=chosen, quantities=question_quantities(question), source="llm")

@@ -1,0 +1,1 @@
+"""Access control for the operator UI: password hashing and the ``iiot-assistant users`` commands."""

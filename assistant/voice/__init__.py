@@ -1,0 +1,1 @@
+"""Voice questions: offline speech-to-text (faster-whisper with the bundled Whisper base weights)."""
