@@ -19,6 +19,16 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="IIoT Assista
 config_app = typer.Typer(no_args_is_help=True, help="Inspect settings.")
 app.add_typer(config_app, name="config")
 
+
+def _mount_optional(module: str, attr: str, name: str) -> None:
+    """Mount a sub-command group defined in another package (each package owns its commands)."""
+    import importlib
+
+    app.add_typer(getattr(importlib.import_module(module), attr), name=name)
+
+
+_mount_optional("tools.documents.commands", "index_app", "index")
+
 _state: dict[str, Any] = {"config": None}
 
 
