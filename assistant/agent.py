@@ -24,7 +24,7 @@ from assistant.llm.base import LLM
 from assistant.planner import ASSET_FREE_INTENTS, Conversation, Slots, slots_from_llm, slots_from_rails
 from assistant.prompts import prompts_dir
 from assistant.router import SemanticRouter
-from assistant.skills import alarms, live
+from assistant.skills import alarms, documents, live
 from assistant.turn import Turn
 from tools.opcua.adapter import OpcUaAdapter
 from tools.opcua.resolve import ASSET_CODE
@@ -120,6 +120,8 @@ class Agent:
             return await live.compare(turn, slots.assets)
         if intent == "alarms":
             return await alarms.active_alarms(turn, asset)
+        if intent == "documents":
+            return await documents.search(turn)
         if intent not in ASSET_FREE_INTENTS and asset is None:
             if slots.quantities or ASSET_CODE.search(turn.question):
                 examples = ", ".join(a.display_name for a in turn.assets[:6])

@@ -80,15 +80,16 @@ def slots_from_rails(question: str, route: Route, assets: list[Asset], conversat
         if (not route.confident or slots.intent == "out_of_scope") and prev.intent != "out_of_scope":
             slots.intent = prev.intent  # "and yesterday?" keeps asking what was asked
             slots.source = "context"
-        if slots.intent in ASSET_FREE_INTENTS:
-            return slots
         if not slots.assets and prev.assets and slots.intent not in ASSET_FREE_INTENTS:
             slots.assets = list(prev.assets)
             slots.source = "context"
-        if not slots.quantities and prev.quantities:
+        if not slots.quantities and prev.quantities and slots.intent not in ASSET_FREE_INTENTS:
             slots.quantities = list(prev.quantities)
             slots.context_question = prev_question
             slots.source = "context"
+    close_to_documents = dict(route.ranking).get("documents", 0.0) >= route.score - 0.1
+    if slots.intent not in ASSET_FREE_INTENTS and not slots.assets and not slots.ambiguous and close_to_documents:
+        slots.intent = "documents"  # about no asset of this plant, close to a document question: look it up
     return slots
 
 
