@@ -17,14 +17,14 @@ from typing import Any
 from assistant.audit import JsonlLog, tool_call_log
 from assistant.config import Settings
 from assistant.contract import AskResult
-from assistant.errors import BadQuestion, UnknownAsset
+from assistant.errors import BadQuestion, OperatorError, UnknownAsset
 from assistant.grounding import check_grounding
 from assistant.language import detect_language
 from assistant.llm.base import LLM
 from assistant.planner import ASSET_FREE_INTENTS, Conversation, Slots, slots_from_llm, slots_from_rails
 from assistant.prompts import prompts_dir
 from assistant.router import SemanticRouter
-from assistant.skills import alarms, documents, live
+from assistant.skills import alarms, documents, history, live
 from assistant.turn import Turn
 from tools.opcua.adapter import OpcUaAdapter
 from tools.opcua.resolve import ASSET_CODE
@@ -39,6 +39,7 @@ class Agent:
         adapter: OpcUaAdapter | None = None,
         llm_factory: Callable[[], LLM] | None = None,
         router: SemanticRouter | None = None,
+        historian: Any = None,
     ) -> None:
         self.settings = settings
         self.adapter = adapter or OpcUaAdapter(settings)
@@ -47,6 +48,8 @@ class Agent:
         self._llm_factory = llm_factory
         self._llm: LLM | None = None
         self._router = router
+        self._historian = historian
+        self._historian_checked = historian is not None
 
     @property
     def llm(self) -> LLM:
@@ -58,6 +61,21 @@ class Agent:
             else:
                 self._llm = self._llm_factory()
         return self._llm
+
+    @property
+    def historian(self) -> Any:
+        """The historian's query tools over the configured store, or None when nothing has been collected."""
+        if not self._historian_checked:
+            self._historian_checked = True
+            from tools.historian import duckdb_path, open_store
+            from tools.historian.queries import Historian
+
+            if self.settings.historian.backend == "clickhouse" or duckdb_path(self.settings).exists():
+                try:
+                    self._historian = Historian(open_store(self.settings, read_only=True), self.settings)
+                except OperatorError:
+                    self._historian = None
+        return self._historian
 
     @property
     def router(self) -> SemanticRouter:
@@ -96,7 +114,7 @@ class Agent:
             "opcua.catalog", {"endpoints": [e.url for e in self.adapter.endpoints]}, self.adapter.assets,
             lambda a: {"assets": len(a), "signals": sum(len(x.signals) for x in a)},
         )  # fmt: skip
-        slots = slots_from_rails(turn.question, route, turn.assets, conversation)
+        slots = slots_from_rails(turn.question, route, turn.assets, conversation, self.settings.plant)
         if not route.confident and slots.source == "router" and self.settings.llm.plan_when_unsure:
             planned = slots_from_llm(self.llm, turn.question, self.router.intents, turn.assets)
             if planned is not None:
@@ -122,6 +140,10 @@ class Agent:
             return await alarms.active_alarms(turn, asset)
         if intent == "documents":
             return await documents.search(turn)
+        if intent in ("history_stats", "threshold_periods") and asset is not None:
+            return await (history.threshold_periods if intent == "threshold_periods" else history.history_stats)(
+                turn, asset
+            )
         if intent not in ASSET_FREE_INTENTS and asset is None:
             if slots.quantities or ASSET_CODE.search(turn.question):
                 examples = ", ".join(a.display_name for a in turn.assets[:6])

@@ -28,6 +28,7 @@ def _mount_optional(module: str, attr: str, name: str) -> None:
 
 
 _mount_optional("tools.documents.commands", "index_app", "index")
+_mount_optional("tools.maintenance.commands", "models_app", "models")
 
 _state: dict[str, Any] = {"config": None}
 
@@ -171,6 +172,20 @@ def demo(
         _fail(exc.message, exc.exit_code)
     except KeyboardInterrupt:
         pass
+
+
+@app.command()
+def collect(
+    duration: Annotated[float | None, typer.Option("--duration", help="stop after N seconds")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Collect OPC UA values into the historian (until Ctrl+C)."""
+    from tools.historian.commands import collect_command
+
+    try:
+        collect_command(_load().settings, duration, quiet)
+    except OperatorError as exc:
+        _fail(exc.message, exc.exit_code)
 
 
 @app.command()

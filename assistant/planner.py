@@ -15,11 +15,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from assistant.config import PlantSettings
+from assistant.errors import OperatorError
 from assistant.llm.base import LLM
-from assistant.prompts import prompts_dir
+from assistant.prompts import load_yaml, prompts_dir
 from assistant.router import Route
+from assistant.skills.history import threshold_of
 from tools.opcua.catalog import Asset
-from tools.opcua.resolve import AssetMatch, Resolution, question_quantities, resolve_assets
+from tools.opcua.resolve import AssetMatch, Resolution, fold, question_quantities, resolve_assets, words
 
 FOLLOW_UP_MAX_WORDS = 6
 # intents that are about the plant as a whole unless an asset is named
@@ -64,7 +67,25 @@ def _mentioned(resolution: Resolution) -> list[Asset]:
     return [resolution.best.asset] if resolution.best and not resolution.ambiguous else []
 
 
-def slots_from_rails(question: str, route: Route, assets: list[Asset], conversation: Conversation | None) -> Slots:
+def _aggregate_words() -> set[str]:
+    return {fold(w) for ws in load_yaml("lexicon/aggregates.yaml").values() for w in ws}
+
+
+def names_a_time(question: str, plant: PlantSettings | None = None) -> bool:
+    """Whether the question names a time window ('yesterday', 'letzte Stunde', 'since 6 am')."""
+    from tools.historian.timewindow import window_from
+
+    try:
+        window_from(question, plant)
+    except OperatorError:
+        return False
+    return True
+
+
+def slots_from_rails(
+    question: str, route: Route, assets: list[Asset], conversation: Conversation | None,
+    plant: PlantSettings | None = None,
+) -> Slots:  # fmt: skip
     resolution = resolve_assets(question, assets)
     slots = Slots(
         intent=route.intent,
@@ -87,6 +108,13 @@ def slots_from_rails(question: str, route: Route, assets: list[Asset], conversat
             slots.quantities = list(prev.quantities)
             slots.context_question = prev_question
             slots.source = "context"
+    asks_statistic = bool(set(words(question)) & _aggregate_words())
+    if slots.intent in ("current_value", "diagnosis", "anomalies", "remaining_useful_life") and (
+        (slots.intent == "current_value" or asks_statistic) and names_a_time(question, plant)
+    ):
+        slots.intent = "history_stats"  # "average temperature of P-101 yesterday": a value over time, not now
+    if slots.intent not in ASSET_FREE_INTENTS and threshold_of(question) and names_a_time(question, plant):
+        slots.intent = "threshold_periods"  # "when was … above 80 °C yesterday": periods beyond a limit
     close_to_documents = dict(route.ranking).get("documents", 0.0) >= route.score - 0.1
     if slots.intent not in ASSET_FREE_INTENTS and not slots.assets and not slots.ambiguous and close_to_documents:
         slots.intent = "documents"  # about no asset of this plant, close to a document question: look it up

@@ -1,7 +1,8 @@
 """The catalog: what an OPC UA server's address space holds, as assets and signals, found by browsing.
 
 Nothing here knows a particular plant. We walk the hierarchical references from the Objects folder
-breadth-first with batched Browse requests, then read the attributes and properties we need
+breadth-first with batched Browse requests (all forward references, filtered here by the server's hierarchical
+reference types), then read the attributes and properties we need
 (DisplayName, Description, DataType, AccessLevel, Historizing, EngineeringUnits, EURange) in batched Reads.
 An *asset* is an Object that directly holds Variables (its *signals*); Objects without variables are levels
 of the hierarchy (site, area, line) and appear in the path.
@@ -102,8 +103,36 @@ class _Ref:
     path: list[str]
 
 
-async def _browse_many(client: Client, node_ids: list[ua.NodeId], batch: int) -> list[list[ua.ReferenceDescription]]:
-    """Forward hierarchical references of many nodes, following continuation points."""
+# the standard hierarchical reference types (HierarchicalReferences and its subtypes in namespace 0); servers may add
+# their own subtypes, which :func:`_hierarchical_types` finds in the server's type tree
+_STANDARD_HIERARCHICAL = {
+    ua.NodeId(i)
+    for i in (
+        ua.ObjectIds.HierarchicalReferences, ua.ObjectIds.HasChild, ua.ObjectIds.Organizes,
+        ua.ObjectIds.HasEventSource, ua.ObjectIds.Aggregates, ua.ObjectIds.HasSubtype, ua.ObjectIds.HasProperty,
+        ua.ObjectIds.HasComponent, ua.ObjectIds.HasNotifier, ua.ObjectIds.HasOrderedComponent,
+        ua.ObjectIds.HasHistoricalConfiguration, ua.ObjectIds.HasAddIn,
+    )
+}  # fmt: skip
+_PLANT_NODE_CLASSES = int(ua.NodeClass.Object | ua.NodeClass.Variable | ua.NodeClass.Method)
+# everything but TypeDefinition, which the catalog does not use
+_RESULT_MASK = int(
+    ua.BrowseResultMask.ReferenceTypeId
+    | ua.BrowseResultMask.IsForward
+    | ua.BrowseResultMask.NodeClass
+    | ua.BrowseResultMask.BrowseName
+    | ua.BrowseResultMask.DisplayName
+)
+
+
+async def _browse_many(
+    client: Client,
+    node_ids: list[ua.NodeId],
+    batch: int,
+    ref_type: ua.NodeId | None = None,
+    node_classes: int = _PLANT_NODE_CLASSES,
+) -> list[list[ua.ReferenceDescription]]:
+    """Forward references of many nodes (all types when ``ref_type`` is None), following continuation points."""
     out: list[list[ua.ReferenceDescription]] = []
     for i in range(0, len(node_ids), batch):
         chunk = node_ids[i : i + batch]
@@ -113,10 +142,10 @@ async def _browse_many(client: Client, node_ids: list[ua.NodeId], batch: int) ->
             ua.BrowseDescription(
                 NodeId=nid,
                 BrowseDirection=ua.BrowseDirection.Forward,
-                ReferenceTypeId=ua.NodeId(ua.ObjectIds.HierarchicalReferences),
-                IncludeSubtypes=True,
-                NodeClassMask=int(ua.NodeClass.Object | ua.NodeClass.Variable | ua.NodeClass.Method),
-                ResultMask=int(ua.BrowseResultMask.All),
+                ReferenceTypeId=ref_type if ref_type is not None else ua.NodeId(),
+                IncludeSubtypes=False,
+                NodeClassMask=node_classes,
+                ResultMask=_RESULT_MASK,
             )
             for nid in chunk
         ]
@@ -133,6 +162,29 @@ async def _browse_many(client: Client, node_ids: list[ua.NodeId], batch: int) ->
                 cp = more.ContinuationPoint
             out.append(refs)
     return out
+
+
+async def _hierarchical_types(client: Client, batch: int) -> set[ua.NodeId]:
+    """HierarchicalReferences and every subtype the server defines (its own included), from its type tree.
+
+    Browsing with no reference type and filtering here is much cheaper for many servers than asking the server
+    to match every reference against the subtypes of HierarchicalReferences (asyncua's server walks the type
+    tree per reference). A few small requests, one per level of the reference type tree.
+    """
+    found = set(_STANDARD_HIERARCHICAL)
+    frontier = [ua.NodeId(ua.ObjectIds.HierarchicalReferences)]
+    for _level in range(8):
+        if not frontier:
+            break
+        try:
+            results = await _browse_many(
+                client, frontier, batch, ua.NodeId(ua.ObjectIds.HasSubtype), int(ua.NodeClass.ReferenceType)
+            )
+        except ua.UaStatusCodeError:
+            break  # a server without a browsable type tree: the standard types
+        frontier = [r.NodeId for refs in results for r in refs if r.NodeId not in found]
+        found.update(frontier)
+    return found
 
 
 async def _read_many(
@@ -178,6 +230,7 @@ async def build_catalog(client: Client, endpoint: str, max_depth: int = 12, batc
     methods: dict[str, list[str]] = {}
     visited = {objects.to_string()}
     browsed = 0
+    hierarchical = await _hierarchical_types(client, batch)
     for _depth in range(max_depth):
         if not frontier:
             break
@@ -186,6 +239,8 @@ async def build_catalog(client: Client, endpoint: str, max_depth: int = 12, batc
         nxt: list[tuple[ua.NodeId, list[str]]] = []
         for (parent, ppath), refs in zip(frontier, results, strict=True):
             for r in refs:
+                if r.ReferenceTypeId not in hierarchical:
+                    continue  # e.g. HasModellingRule, HasInterface, vendor cross-references
                 nid = r.NodeId
                 if nid.NamespaceIndex == 0 and parent == objects:
                     continue  # the Server object and other standard nodes are not the plant

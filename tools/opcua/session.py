@@ -19,8 +19,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from assistant.config import EndpointSettings
 from assistant.errors import EndpointUnreachable
+from tools.opcua.asyncua_fixes import fix_datavalue_decoding
 
 CLIENT_APP_URI = "urn:iiot-assistant:client"
+fix_datavalue_decoding()  # before any session decodes a DataValue from a server that sends picoseconds
 
 
 async def ensure_client_certificate(pki_dir: Path) -> tuple[Path, Path]:
@@ -66,7 +68,10 @@ def _explain(endpoint: EndpointSettings, exc: BaseException) -> str:
 @contextlib.asynccontextmanager
 async def open_session(endpoint: EndpointSettings, pki_dir: Path | None = None) -> AsyncIterator[Client]:
     """Connect, yield the client, disconnect. Raises EndpointUnreachable with an operator-readable message."""
-    client = Client(endpoint.url, timeout=endpoint.timeout_s)
+    # asyncua probes the server every watchdog interval and drops the session when a probe takes longer than it
+    # (default 1 s): a server busy with one large Browse/Read would lose the session mid-request. Probe no stricter
+    # than the request timeout.
+    client = Client(endpoint.url, timeout=endpoint.timeout_s, watchdog_intervall=endpoint.timeout_s)
     client.application_uri = CLIENT_APP_URI
     if endpoint.security != "None":
         if pki_dir is None and endpoint.certificate is None:

@@ -1,0 +1,125 @@
+"""Numeric analysis on one signal's samples (numpy, no I/O): threshold periods, time in state, change points.
+
+Values are held from one sample to the next (sample-and-hold, the historian convention): a period above a
+threshold starts at the first sample above it and ends at the first sample that is not, or at the window end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(slots=True)
+class Run:
+    start: int  # ms
+    end: int  # ms
+    peak: float
+    samples: int
+
+    @property
+    def duration_ms(self) -> int:
+        return self.end - self.start
+
+
+def runs(
+    ts: np.ndarray,
+    flag: np.ndarray,
+    values: np.ndarray,
+    start: int,
+    end: int,
+    flag_before: bool | None = None,
+    peak_max: bool = True,
+) -> list[Run]:
+    """Periods where ``flag`` holds, within [start, end). ``flag_before`` is the state carried in from the last
+    sample before the window (None: unknown, treated as False)."""
+    n = len(ts)
+    ext = np.concatenate(([1 if flag_before else 0], flag.astype(np.int8)))
+    d = np.diff(ext)
+    starts = np.flatnonzero(d == 1)
+    ends = np.flatnonzero(d == -1)
+    if ext[0]:
+        starts = np.concatenate(([-1], starts))  # the run was already on when the window opened
+    out: list[Run] = []
+    for i, s_idx in enumerate(starts.tolist()):
+        e_idx = int(ends[i]) if i < len(ends) else n
+        lo = max(s_idx, 0)
+        seg = values[lo:e_idx]
+        finite = seg[np.isfinite(seg)]
+        peak = float(finite.max() if peak_max else finite.min()) if len(finite) else float("nan")
+        out.append(
+            Run(
+                start=start if s_idx < 0 else int(ts[s_idx]),
+                end=end if e_idx >= n else int(ts[e_idx]),
+                peak=peak,
+                samples=e_idx - lo,
+            )
+        )
+    return out
+
+
+def state_durations(
+    ts: np.ndarray, labels: list[str], start: int, end: int, label_before: str | None
+) -> tuple[dict[str, tuple[int, int]], int, int]:
+    """label → (milliseconds in that state, times entered), the unknown ms before the first sample, transitions."""
+    out: dict[str, list[int]] = {}
+    unknown = 0
+    bounds = [start, *[int(t) for t in ts], end]
+    seq = [label_before, *labels]
+    transitions = 0
+    prev: str | None = None
+    for i, lab in enumerate(seq):
+        dur = bounds[i + 1] - bounds[i]
+        if lab is None:
+            unknown += dur
+            continue
+        entry = out.setdefault(lab, [0, 0])
+        entry[0] += dur
+        if lab != prev:
+            entry[1] += 1
+            if prev is not None:
+                transitions += 1
+        prev = lab
+    return {k: (v[0], v[1]) for k, v in out.items()}, unknown, transitions
+
+
+@dataclass(slots=True)
+class ChangePoint:
+    index: int
+    before: float
+    after: float
+    score: float
+
+
+def change_point(x: np.ndarray, means: np.ndarray, counts: np.ndarray, min_segment: int = 3) -> ChangePoint | None:
+    """The step in a sequence of bucket means (at times ``x``) on top of a straight line, by least squares.
+
+    For each split k the model ``a + b*x + c*[i >= k]`` is fitted (weighted by sample counts); the split with the
+    smallest residual wins. ``score`` is the step ``c`` over the residual spread: a ramp alone has no step.
+    """
+    m = len(means)
+    if m < 2 * min_segment:
+        return None
+    w = np.sqrt(counts.astype(np.float64))
+    xc = x - x.mean()
+    best: tuple[float, int, float, np.ndarray] | None = None
+    for k in range(min_segment, m - min_segment + 1):
+        step = (np.arange(m) >= k).astype(np.float64)
+        design = np.column_stack((np.ones(m), xc, step)) * w[:, None]
+        coef, *_ = np.linalg.lstsq(design, means * w, rcond=None)
+        resid = means * w - design @ coef
+        sse = float(resid @ resid)
+        if best is None or sse < best[0]:
+            best = (sse, k, float(coef[2]), coef)
+    if best is None:
+        return None
+    sse, k, c, coef = best
+    spread = float(np.sqrt(sse / max(float((w**2).sum()) - 3, 1.0)))
+    level = float(np.abs(means).max()) or 1.0
+    if abs(c) <= 1e-9 * level:
+        return ChangePoint(k, 0.0, 0.0, 0.0)
+    before = float(coef[0] + coef[1] * xc[k - 1])
+    after = float(coef[0] + coef[1] * xc[k] + c)
+    score = abs(c) / spread if spread > 1e-12 * level else float("inf")
+    return ChangePoint(k, before, after, score)
