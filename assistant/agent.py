@@ -24,7 +24,7 @@ from assistant.llm.base import LLM
 from assistant.planner import ASSET_FREE_INTENTS, Conversation, Slots, slots_from_llm, slots_from_rails
 from assistant.prompts import prompts_dir
 from assistant.router import SemanticRouter
-from assistant.skills import alarms, documents, history, live
+from assistant.skills import alarms, documents, history, live, maintenance
 from assistant.turn import Turn
 from tools.opcua.adapter import OpcUaAdapter
 from tools.opcua.resolve import ASSET_CODE
@@ -140,6 +140,10 @@ class Agent:
             return await alarms.active_alarms(turn, asset)
         if intent == "documents":
             return await documents.search(turn)
+        if intent == "diagnosis" and asset is not None:
+            return await maintenance.diagnose(turn, asset)
+        if intent == "remaining_useful_life" and asset is not None:
+            return await maintenance.remaining_life(turn, asset)
         if intent in ("history_stats", "threshold_periods") and asset is not None:
             return await (history.threshold_periods if intent == "threshold_periods" else history.history_stats)(
                 turn, asset

@@ -36,6 +36,9 @@ from tools.opcua.units import UNECE_NAMESPACE, unit_id
 
 NAMESPACE_URI = "urn:iiot-assistant:demo-plant"
 ENDPOINT_PATH = "/iiot/demo"
+WAVEFORM_KINDS = ("pump", "spindle", "compressor")
+WAVEFORM_PERIOD_S = 10.0  # plant seconds between condition-monitoring snapshots
+WAVEFORM_SAMPLES = 8192
 SERVER_APP_URI = "urn:iiot-assistant:demo-plant:server"
 log = logging.getLogger(__name__)
 
@@ -120,6 +123,8 @@ class _Bound:
     model: AssetModel
     node: Any
     nodes: dict[str, tuple[ua.NodeId, SignalSpec]] = field(default_factory=dict)
+    waveform: tuple[ua.NodeId, ua.NodeId] | None = None  # (samples, sample-rate property)
+    waveform_at: float = -1e18
 
 
 class PlantServer:
@@ -194,6 +199,16 @@ class PlantServer:
                 await var.set_attr_bit(ua.AttributeIds.UserAccessLevel, ua.AccessLevel.HistoryRead)
                 self.history.register(nid, _variant_type(sig))
                 bound.nodes[sig.name] = (nid, sig)
+            if spec.kind in WAVEFORM_KINDS:
+                nid = ua.NodeId(".".join((*asset_path, "VibrationWaveform")), idx)
+                var = await asset.add_variable(
+                    nid, ua.QualifiedName("VibrationWaveform", idx), ua.Variant([0.0] * 16, ua.VariantType.Double)
+                )
+                await var.write_attribute(ua.AttributeIds.ValueRank, ua.DataValue(ua.Variant(1, ua.VariantType.Int32)))
+                await _describe(var, "Bearing housing acceleration waveform (m/s²) of the condition monitoring sensor")
+                fs = await var.add_property(idx, "SampleRateHz", 12800.0)
+                await fs.write_attribute(ua.AttributeIds.Description, ua.DataValue(ua.Variant(ua.LocalizedText("Hz"))))
+                bound.waveform = (nid, fs.nodeid)
             self._bound[spec.id] = bound
         await self._build_alarms(await folder((self.layout.site,)), idx)
         await self._build_simulation(await folder((self.layout.site,)), idx)
@@ -395,6 +410,9 @@ class PlantServer:
             values = bound.model.step(t, dt)
             for tr in self.alarms.evaluate(asset_id, bound.model.spec.kind, values, t):
                 await self._emit(tr, live_events)
+            if live and bound.waveform is not None and t - bound.waveform_at >= WAVEFORM_PERIOD_S:
+                bound.waveform_at = t
+                await self._publish_waveform(bound, values, ts)
             for name, (nid, sig) in bound.nodes.items():
                 if record:
                     self.history.append(nid, t, float(values[name]))
@@ -403,6 +421,49 @@ class PlantServer:
                         _variant(sig, values[name]), SourceTimestamp=ts, ServerTimestamp=datetime.now(UTC)
                     )
                     await self.server.write_attribute_value(nid, dv)
+
+    async def _publish_waveform(self, bound: _Bound, values: dict[str, Any], ts: datetime) -> None:
+        """A snapshot from the bearing physics shared with the maintenance models (same faults, same severity)."""
+        from tools.maintenance.physics import DEFAULT_BEARING_FOR_KIND, bearing_waveform, recommended_fs
+
+        model = bound.model
+        rpm = float(values.get("Speed", model.spec.params.get("nominal_rpm", 2950.0)))
+        if model.spec.kind == "compressor":
+            rpm = 2980.0 if values.get("Running") else 0.0
+        fault, severity = "normal", 0.0
+        for name in ("bearing_outer", "bearing_inner"):
+            sev = model.severity(name, self.plant_time, 8.0 if name == "bearing_outer" else 6.0)
+            if sev > severity:
+                fault, severity = name, sev
+        if rpm < 60:
+            samples = model.rng.normal(0.0, 0.01, WAVEFORM_SAMPLES)
+            fs = 12800.0
+        else:
+            fs = recommended_fs(rpm)
+            samples = bearing_waveform(
+                DEFAULT_BEARING_FOR_KIND[model.spec.kind],
+                rpm,
+                fault,
+                severity,
+                fs,
+                WAVEFORM_SAMPLES,
+                model.rng,
+                machine=self._profile(model.spec.id),
+                nominal_rpm=float(model.spec.params.get("nominal_rpm", rpm)),
+            )
+        nid, fs_nid = bound.waveform  # type: ignore[misc]
+        await self.server.write_attribute_value(fs_nid, ua.DataValue(ua.Variant(fs, ua.VariantType.Double)))
+        await self.server.write_attribute_value(
+            nid, ua.DataValue(ua.Variant([float(x) for x in samples], ua.VariantType.Double), SourceTimestamp=ts)
+        )
+
+    def _profile(self, asset_id: str) -> Any:
+        from tools.maintenance.physics import machine_profile
+
+        cache = self.__dict__.setdefault("_profiles", {})
+        if asset_id not in cache:
+            cache[asset_id] = machine_profile(asset_id)
+        return cache[asset_id]
 
     async def _read_inputs(self, bound: _Bound) -> None:
         """Writable signals (set-points) are inputs: what a client wrote steers the physics."""

@@ -1,0 +1,62 @@
+"""Maintenance questions through the agent: the demo plant's vibration waveform and history feed the project's
+diagnosis and remaining-useful-life models; answers name the fault, the evidence and how sure the model is."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.agent import Agent
+from assistant.config import EndpointSettings, Settings, SimSettings
+from assistant.embeddings import embed
+from assistant.loop_thread import LoopThread
+from assistant.router import SemanticRouter
+from assistant.sim.server import PlantServer
+from tests.conftest import SHARED_CACHE, free_port
+
+
+@pytest.fixture(scope="module")
+def worn_plant(server_loop: LoopThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlantServer]:
+    sim = SimSettings(port=free_port(), seed=4, backfill_days=0.5,
+                      faults=[{"asset": "P-102", "fault": "bearing_outer", "started_hours_ago": 96}])  # fmt: skip
+    plant = PlantServer(sim, tmp_path_factory.mktemp("worn"))
+    server_loop.run(plant.start())
+    yield plant
+    server_loop.run(plant.stop())
+
+
+@pytest.fixture
+def agent(worn_plant: PlantServer, tmp_path: Path) -> Iterator[Agent]:
+    settings = Settings(data_dir=tmp_path, cache_dir=SHARED_CACHE,
+                        opcua={"endpoints": [EndpointSettings(url=worn_plant.endpoint)]})  # fmt: skip
+    yield Agent(settings, router=SemanticRouter(embed, SHARED_CACHE))
+
+
+async def test_diagnosis_finds_the_outer_race_defect(agent: Agent) -> None:
+    await asyncio.sleep(1.5)  # a first waveform snapshot after start
+    try:
+        result = await agent.ask("Why is pump P-102 vibrating?")
+        healthy = await agent.ask("Warum vibriert Pumpe P-101?")
+    finally:
+        await agent.adapter.close()
+    call = next(c for c in result.tool_calls if c.tool == "maintenance.diagnose")
+    assert call.result["fault"] == "outer_race" and call.result["confidence"] > 0.5
+    assert any("BPFO" in e["line"] for e in call.result["evidence"])
+    assert "outer race" in result.answer and "BPFO" in result.answer and "%" in result.answer
+    assert any(c.source.startswith("model ") for c in result.citations), "the answer says which model and version"
+    h = next(c for c in healthy.tool_calls if c.tool == "maintenance.diagnose")
+    assert h.result["fault"] == "normal" and "keinen Lagerschaden" in healthy.answer
+
+
+async def test_remaining_useful_life_with_a_band(agent: Agent) -> None:
+    try:
+        result = await agent.ask("When does the bearing of pump P-102 need replacing?")
+    finally:
+        await agent.adapter.close()
+    call = next(c for c in result.tool_calls if c.tool == "maintenance.rul")
+    r = call.result
+    assert r["status"] == "degrading" and r["rul_hours_low"] <= r["rul_hours"] <= r["rul_hours_high"]
+    assert "80 % band" in result.answer and "days" in result.answer

@@ -1,0 +1,95 @@
+"""A maintenance data source filled from the plant over OPC UA: the catalog's assets, their history (HistoryRead)
+and the latest vibration waveform (an array variable with a ``SampleRateHz`` property).
+
+The maintenance tools are synchronous and read a :class:`MaintenanceDataSource`; this module fetches what they
+need asynchronously first and hands them an :class:`InMemorySource`, so no tool talks to the plant itself.
+Signals of one asset are put on one time axis (the densest signal's timestamps; others interpolated).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from asyncua import ua
+
+from tools.maintenance.datasource import AssetInfo, InMemorySource, Waveform
+from tools.opcua.adapter import OpcUaAdapter
+from tools.opcua.catalog import Asset
+from tools.opcua.resolve import fold, words
+
+KINDS = ("pump", "spindle", "compressor", "conveyor", "tank")
+WAVEFORM_SIGNAL = "vibrationwaveform"
+
+
+def asset_kind(asset: Asset) -> str:
+    """The equipment kind from the asset's own words (name, description), using the multilingual lexicon."""
+    from assistant.prompts import load_yaml
+
+    text = set(words(f"{asset.display_name} {asset.browse_name} {asset.description}"))
+    for kind, langs in load_yaml("lexicon/asset_types.yaml").items():
+        if kind in KINDS and text & {fold(w) for ws in langs.values() for w in ws}:
+            return kind
+    return "machine"
+
+
+def _numeric(asset: Asset) -> list:  # type: ignore[type-arg]
+    return [s for s in asset.signals if s.data_type in ("Double", "Float", "Boolean", "UInt32", "Int32", "Int64")
+            and fold(s.browse_name) != WAVEFORM_SIGNAL and s.history_readable]  # fmt: skip
+
+
+async def _waveform(adapter: OpcUaAdapter, asset: Asset) -> Waveform | None:
+    sig = next((s for s in asset.signals if fold(s.browse_name) == WAVEFORM_SIGNAL), None)
+    if sig is None:
+        return None
+
+    async def read(client):  # type: ignore[no-untyped-def]
+        node = client.get_node(sig.node_id)
+        dv = await node.read_data_value()
+        fs = 12800.0
+        for child in await node.get_properties():
+            if (await child.read_browse_name()).Name == "SampleRateHz":
+                fs = float(await child.read_value())
+        return dv, fs
+
+    dv, fs = await adapter.call(asset.endpoint, read)
+    samples = np.asarray(dv.Value.Value if dv.Value is not None else [], dtype=float)
+    speed = next((s for s in asset.signals if fold(s.browse_name) == "speed"), None)
+    rpm = 0.0
+    if speed is not None:
+        rpm = float((await adapter.read([speed], asset.endpoint))[0].value or 0.0)
+    elif asset_kind(asset) == "compressor":
+        rpm = 2980.0
+    ts = dv.SourceTimestamp or datetime.now(UTC)
+    return Waveform(samples, fs, rpm, None, ts if ts.tzinfo else ts.replace(tzinfo=UTC))
+
+
+async def prefetch(
+    adapter: OpcUaAdapter, assets: list[Asset], days: float, now: datetime | None = None
+) -> InMemorySource:
+    """History of the last ``days`` and the latest waveform of each asset, as an in-memory source."""
+    now = now or datetime.now(UTC)
+    source = InMemorySource(clock=now)
+    for asset in assets:
+        signals = _numeric(asset)
+        series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for s in signals:
+            try:
+                hist = await adapter.history(s, asset.endpoint, now - timedelta(days=days), now + timedelta(hours=1))
+            except ua.UaError:
+                continue
+            pts = [(datetime.fromisoformat(p.time.replace("Z", "+00:00")).timestamp(), float(p.value))
+                   for p in hist.points if isinstance(p.value, int | float | bool)]  # fmt: skip
+            if pts:
+                arr = np.asarray(pts, dtype=float)
+                series[s.browse_name] = (arr[:, 0], arr[:, 1])
+        if not series:
+            continue
+        t = max(series.values(), key=lambda ts_vs: len(ts_vs[0]))[0]
+        aligned = {name: np.interp(t, ts, vs) for name, (ts, vs) in series.items()}
+        wave = await _waveform(adapter, asset)
+        line = asset.path[-2] if len(asset.path) > 1 else ""
+        info = AssetInfo(id=asset.display_name, kind=asset_kind(asset), line=line, signals=tuple(aligned),
+                         has_waveform=wave is not None)  # fmt: skip
+        source.add(info, t, aligned, (lambda w=wave: w) if wave is not None else None)
+    return source
