@@ -13,6 +13,14 @@ from assistant.errors import ModelMissing, OperatorError
 from assistant.llm.base import Completion, collect
 
 
+def _gbnf(json_schema: dict[str, Any]) -> str | None:
+    try:
+        from llama_cpp.llama_grammar import json_schema_to_gbnf
+    except ImportError:
+        return None
+    return str(json_schema_to_gbnf(json.dumps(json_schema)))
+
+
 class OpenAICompatLLM:
     def __init__(self, base_url: str, *, model: str, api_key: str | None, timeout_s: float) -> None:
         self.base_url = base_url.rstrip("/")
@@ -40,7 +48,11 @@ class OpenAICompatLLM:
         if stop:
             body["stop"] = stop
         if json_schema is not None:
-            body["response_format"] = {"type": "json_object", "schema": json_schema}
+            body["response_format"] = {"type": "json_object", "schema": json_schema}  # vLLM and most servers
+            body["guided_json"] = json_schema  # vLLM's own name
+            grammar = _gbnf(json_schema)
+            if grammar:
+                body["grammar"] = grammar  # llama.cpp's server applies a GBNF grammar to completions
         try:
             with httpx.stream(
                 "POST", f"{self.base_url}/completions", json=body, headers=self._headers, timeout=self.timeout_s
