@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -201,7 +202,7 @@ class TruthProvider:
         assert e.asset and e.signal and e.threshold is not None
         pts, unit = await self._points(e.asset, e.signal, start, end)
         beyond = [(v > e.threshold) if e.direction == "above" else (v < e.threshold) for _, v in pts]
-        step = _median([b[0] - a[0] for a, b in zip(pts, pts[1:], strict=False)]) or 60.0
+        step = _median([b[0] - a[0] for a, b in itertools.pairwise(pts)]) or 60.0
         total, count, prev = 0.0, 0, False
         for i, flag in enumerate(beyond):
             if flag:
