@@ -5,6 +5,11 @@ Owns the measurement only. Ingests ``corpus/demo`` into a fresh data folder, sco
 ``eval/retrieval_questions.yaml`` (overall, same-language, cross-lingual EN↔DE), then pads the index with
 synthetic log chunks (a generated alarm log per asset-week) up to ``--scale`` chunks and times queries.
 
+What counts as a hit: a passage whose file is the labelled ``source`` and whose locator contains the labelled
+``locator`` (a section heading, or a log's date/asset), i.e. any chunk of the right section or log entry — or
+one of the ``also`` pairs, for questions that another section answers just as well (the alarm table states
+the same limit as the technical data). ``strict`` figures count only the first label.
+
     .venv/bin/python eval/bench_retrieval.py [--scale 10000] [--queries 200] [--data-dir DIR]
 """
 
@@ -28,26 +33,34 @@ from tools.documents.index import demo_corpus_dir, forget_indexes, open_index  #
 from tools.documents.search import search_documents  # noqa: E402
 
 
-def relevant(passage_source: str, locator: str, item: dict[str, object]) -> bool:
+def relevant(passage_source: str, locator: str, item: dict[str, object], strict: bool = False) -> bool:
     sources = item["source"] if isinstance(item["source"], list) else [item["source"]]
-    return passage_source in sources and str(item["locator"]) in locator
+    if passage_source in sources and str(item["locator"]) in locator:
+        return True
+    also = [] if strict else list(item.get("also") or [])  # type: ignore[call-overload]
+    return any(passage_source == str(src) and str(loc) in locator for src, loc in also)
 
 
 def score(settings: Settings, questions: list[dict[str, object]]) -> dict[str, dict[str, float]]:
-    groups: dict[str, list[int | None]] = {"all": [], "same-language": [], "cross-lingual": []}
+    groups: dict[str, list[int | None]] = {"all": [], "same-language": [], "cross-lingual": [], "all (strict)": []}
     misses = []
     for item in questions:
         result = search_documents(settings, str(item["q"]), k=10)
-        rank = next(
-            (
-                i
-                for i, p in enumerate(result.passages, start=1)
-                if relevant(p.citation.source, p.citation.locator, item)
-            ),
-            None,
-        )
+        ranks = [
+            next(
+                (
+                    i
+                    for i, p in enumerate(result.passages, start=1)
+                    if relevant(p.citation.source, p.citation.locator, item, strict)
+                ),
+                None,
+            )
+            for strict in (False, True)
+        ]
+        rank = ranks[0]
         groups["all"].append(rank)
         groups["cross-lingual" if item.get("cross") else "same-language"].append(rank)
+        groups["all (strict)"].append(ranks[1])
         if rank is None or rank > 3:
             top = result.passages[0].citation if result.passages else None
             misses.append(
@@ -126,7 +139,7 @@ def main() -> None:
         results = score(settings, questions)
         print(f"\nlabelled questions: {args.questions.relative_to(ROOT)}")
         for name, r in results.items():
-            print(f"  {name:<14} n={r['n']:<3} recall@1={r['recall@1']:.3f} recall@3={r['recall@3']:.3f} "
+            print(f"  {name:<15} n={r['n']:<3} recall@1={r['recall@1']:.3f} recall@3={r['recall@3']:.3f} "
                   f"MRR={r['mrr']:.3f}")  # fmt: skip
         if args.scale > idx.count():
             pad = Path(tmp) / "synthetic"
@@ -138,15 +151,20 @@ def main() -> None:
         lat = []
         for i in range(args.queries):
             t0 = time.perf_counter()
-            search_documents(settings, qs[i % len(qs)], k=5)
+            # the asset/type filters every third query exercise the filtered paths as well
+            asset = "P-102" if i % 3 == 1 else None
+            doc_type = "alarm_log" if i % 3 == 2 else None
+            search_documents(settings, qs[i % len(qs)], asset=asset, doc_type=doc_type, k=5)
             lat.append((time.perf_counter() - t0) * 1000)
         lat.sort()
         print(f"query latency at {idx.count()} chunks over {len(lat)} queries: median {statistics.median(lat):.1f} ms, "
               f"p95 {lat[int(0.95 * len(lat)) - 1]:.1f} ms, max {lat[-1]:.1f} ms")  # fmt: skip
         results_scaled = score(settings, questions)
         r = results_scaled["cross-lingual"]
-        print(f"at {idx.count()} chunks: all recall@3={results_scaled['all']['recall@3']:.3f}, "
-              f"cross-lingual recall@3={r['recall@3']:.3f}")  # fmt: skip
+        a = results_scaled["all"]
+        print(f"at {idx.count()} chunks: all recall@1={a['recall@1']:.3f} recall@3={a['recall@3']:.3f} "
+              f"MRR={a['mrr']:.3f}, cross-lingual recall@3={r['recall@3']:.3f}, "
+              f"strict recall@3={results_scaled['all (strict)']['recall@3']:.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":

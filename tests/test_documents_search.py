@@ -106,3 +106,22 @@ def test_cli_search_and_list(demo: Settings, monkeypatch: pytest.MonkeyPatch) ->
     assert {f["status"] for f in json.loads(again.stdout)["files"]} == {"unchanged"}
     bad = runner.invoke(index_app, ["add", str(Path(demo.data_dir) / "missing.pdf")])
     assert bad.exit_code == 1
+
+
+def test_cross_lingual_sections_rank_in_the_top_three(demo: Settings) -> None:
+    # a German question about the English lubrication table, an English one about the German maintenance table
+    top = _top(demo, "Wie oft müssen die Pumpenlager nachgeschmiert werden?")
+    assert any(s == "centrifugal_pump_manual_en.pdf" and "6 Lubrication" in loc for s, loc in top), top
+    top = _top(demo, "Which oil is used for the conveyor gearboxes?")
+    assert any(s == "foerderbandantrieb_handbuch_de.docx" and "6 Wartung" in loc for s, loc in top), top
+
+
+def test_event_questions_find_logs_and_how_to_questions_find_manuals(demo: Settings) -> None:
+    top = _top(demo, "What was done when CV-5 had a motor overtemperature in November?")
+    assert any(s in ("work_orders_2026.json", "shift_handover_notes_en.txt") for s, _ in top), top
+    top = _top(demo, "How do I restart a pump that tripped on vibration?")
+    assert top[0][0] == "centrifugal_pump_manual_en.pdf", top  # the manual, not the logs of vibration trips
+    assert any("5 Resetting" in loc for _, loc in top), top
+    top = _top(demo, "What does alarm E-31 mean?")
+    # the German alarm table in the top 3 (an English log row with the same code can still come first)
+    assert any(s == "foerderbandantrieb_handbuch_de.docx" and "4 Alarmcodes" in loc for s, loc in top), top

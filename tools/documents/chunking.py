@@ -5,6 +5,12 @@ section (the locator then says ``pp. 3–4``). Table rows are packed with their 
 chunk, so an alarm-table chunk always says what its columns mean. Log rows and lines are packed per group (the
 asset of a CSV row, the shift of a handover note) in file order, and the chunk's locator gives its line range
 and time range. Every chunk records the code-like tokens and asset ids it mentions.
+
+Each chunk also carries its embedding texts: the whole chunk (document title › section, then the text) and, when
+it packs several blocks, one *unit* per block (title › section, then the block: a paragraph, a table row, a log
+row). A search scores a chunk by its best unit, so a table row or log line is not drowned by its neighbours —
+one vector per 600 characters averages a whole alarm table into something close to every question. A table's
+header line is not a unit of its own (it would match any question about the table's columns).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ class Chunk:
     assets: list[str] = field(default_factory=list)
     locator: str = ""
     embed_text: str = ""
+    units: list[str] = field(default_factory=list)
 
 
 def _split_long(text: str, limit: int) -> list[str]:
@@ -87,12 +94,17 @@ def _locator(doc: ParsedDocument, c: Chunk) -> str:
     return ", ".join(parts)
 
 
-def _finish(doc: ParsedDocument, c: Chunk) -> Chunk:
+def _finish(doc: ParsedDocument, c: Chunk, header: str | None, known_assets: list[str] | None) -> Chunk:
     c.codes = code_tokens(c.text)
-    c.assets = asset_ids(c.text)
+    c.assets = asset_ids(c.text, known_assets)
     c.locator = _locator(doc, c)
     context = " › ".join(p for p in (doc.title, c.section) if p)
     c.embed_text = f"{context}\n{c.text}" if context else c.text
+    lines = [ln for ln in c.text.split("\n") if ln.strip()]
+    if header and lines and lines[0] == header:
+        lines = lines[1:]
+    if len(lines) > 1 or (header and lines):
+        c.units = [f"{context}\n{ln}" if context else ln for ln in lines]
     return c
 
 
@@ -113,9 +125,15 @@ def _extend(c: Chunk, b: Block, text: str) -> None:
         c.time_start, c.time_end = min(times), max(times)
 
 
-def chunk_document(doc: ParsedDocument, max_chars: int = MAX_CHARS) -> list[Chunk]:
-    """Pack ``doc``'s blocks into chunks of at most about ``max_chars`` characters."""
+def chunk_document(
+    doc: ParsedDocument, max_chars: int = MAX_CHARS, known_assets: list[str] | None = None
+) -> list[Chunk]:
+    """Pack ``doc``'s blocks into chunks of at most about ``max_chars`` characters.
+
+    ``known_assets`` (the catalog's asset names), when given, decides which tokens are asset ids.
+    """
     chunks: list[Chunk] = []
+    headers: dict[int, str | None] = {}
     open_by_key: dict[tuple[str, str | None, str | None], Chunk] = {}
     last_key: tuple[str, str | None, str | None] | None = None
     for b in doc.blocks:
@@ -129,9 +147,10 @@ def chunk_document(doc: ParsedDocument, max_chars: int = MAX_CHARS) -> list[Chun
             else:
                 text = f"{b.table_header}\n{piece}" if b.table_header else piece
                 cur = _new_chunk(b, text)
+                headers[id(cur)] = b.table_header
                 chunks.append(cur)
                 if not grouped:
                     open_by_key.clear()
                 open_by_key[key] = cur
             last_key = key
-    return [_finish(doc, c) for c in chunks]
+    return [_finish(doc, c, headers.get(id(c)), known_assets) for c in chunks]

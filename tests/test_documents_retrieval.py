@@ -1,0 +1,112 @@
+"""Documents: retrieval building blocks — general asset ids, per-block units, the intent prior, cached search state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from tools.documents.chunking import chunk_document
+from tools.documents.codes import alarm_codes, asset_ids, code_tokens, normalise_asset
+from tools.documents.embedding import UsemEmbedding
+from tools.documents.index import forget_indexes, open_index, unit_parent
+from tools.documents.intent import event_intent
+from tools.documents.parsers import parse_file
+from tools.documents.search import search_documents
+
+MANUAL = """---
+title: Fan and press manual
+doc_type: manual
+language: en
+---
+# Fan and press manual
+
+## 2 Alarm codes
+| Code | Message | Action |
+|---|---|---|
+| ALM-7 | Fan FAN-7 vibration high | Check the impeller balance. |
+| ALM-8 | Press HP-3 oil pressure low | Check the hydraulic oil level (oil HL-46). |
+
+## 3 Lubrication
+Regrease the fan bearings of FAN-7 every 1,500 operating hours with 12 g of grease.
+"""
+
+
+def test_asset_ids_need_no_prefix_list() -> None:
+    text = "FAN-7 and HP-3 tripped; P-101, CV-3 ok; alarm E-42; parts GR-2000, ST-0816, SB-7014-P4, WO-2026-0414"
+    assert asset_ids(text) == ["FAN-7", "HP-3", "P-101", "CV-3"]
+    assert alarm_codes(text) == ["E-42"]
+    # the catalog's names, when known, decide (however the text writes them)
+    assert asset_ids("fan7 and P101 and HP-3", known=["FAN-7", "P-101"]) == ["FAN-7", "P-101"]
+    assert asset_ids("nothing here", known=[]) == []
+    assert normalise_asset("fan7") == "FAN-7" and normalise_asset("hp 3") == "HP-3"
+    # alarm-code lookup is unchanged: codes are still code tokens, lenient in queries
+    assert "E-42" in code_tokens("what does e42 mean", strict=False)
+    assert {"E-42", "GR-2000", "SB-7014-P4"} <= set(code_tokens(text))
+
+
+def test_table_chunks_get_one_unit_per_row_without_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "fan_press_manual.md"
+    path.write_text(MANUAL, encoding="utf-8")
+    chunks = chunk_document(parse_file(path))
+    table = next(c for c in chunks if "ALM-7" in c.text)
+    assert table.text.startswith("Code | Message | Action")
+    assert len(table.units) == 2 and all("Code | Message" not in u for u in table.units)
+    assert table.units[0].startswith("Fan and press manual › 2 Alarm codes\n| ALM-7") or "ALM-7" in table.units[0]
+    assert {"FAN-7", "HP-3"} <= set(table.assets)
+    single = next(c for c in chunks if "Regrease" in c.text)
+    assert single.units == []  # one block: the chunk's own vector is enough
+    known = chunk_document(parse_file(path), known_assets=["HP-3"])
+    assert next(c for c in known if "ALM-7" in c.text).assets == ["HP-3"]
+
+
+def test_intent_prior_reads_events_and_documentation_in_any_language() -> None:
+    ef = UsemEmbedding()
+
+    def intent(q: str) -> float:
+        return event_intent(ef, ef([q])[0])
+
+    assert intent("When was the gearbox of the mixer repaired?") > 0
+    assert intent("Was ist gestern Nacht an der Presse passiert?") > 0
+    assert intent("How do I reset the overload alarm?") < 0
+    assert intent("Wie oft muss das Getriebeöl gewechselt werden?") < 0
+
+
+def test_search_state_is_cached_and_invalidated_by_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forget_indexes()
+    settings = Settings(data_dir=tmp_path / "data")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fan_press_manual.md").write_text(MANUAL, encoding="utf-8")
+    idx = open_index(settings)
+    idx.add([docs])
+    calls = {"n": 0}
+    real = idx.committed
+
+    def counting() -> dict:
+        calls["n"] += 1
+        return real()
+
+    monkeypatch.setattr(idx, "committed", counting)
+    for q in ("fan vibration", "ALM-8", "Wie oft werden die Lüfterlager geschmiert?"):
+        assert search_documents(settings, q, k=3).passages
+    assert calls["n"] <= 1  # not once per query
+    top = search_documents(settings, "ALM-8", k=1).passages[0]
+    assert "ALM-8" in top.matched_codes and top.section == "2 Alarm codes"
+    de = search_documents(settings, "Wie oft müssen die Lager des Ventilators geschmiert werden?", k=1).passages[0]
+    assert de.section == "3 Lubrication"
+    # a write by this process is visible to the next query at once
+    (docs / "press_log.csv").write_text(
+        "timestamp,asset,code,message\n2026-11-20 08:00:00,HP-3,ALM-8,Press oil pressure low\n", encoding="utf-8"
+    )
+    idx.add([docs])
+    hits = search_documents(settings, "HP-3 oil pressure low alarm", asset="hp3", doc_type="alarm_log", k=3)
+    assert [p.citation.source for p in hits.passages] == ["press_log.csv"]
+    # the manual names HP-3 in its alarm table, so it is about HP-3 as a whole (its lubrication section too)
+    scoped = search_documents(settings, "regrease interval", asset="HP-3", doc_type="manual", k=3)
+    assert any(p.section == "3 Lubrication" for p in scoped.passages)
+    units = idx.units.get(include=["metadatas"])
+    metas = units["metadatas"] or []
+    assert units["ids"] and all(unit_parent(u) == m["parent"] for u, m in zip(units["ids"], metas, strict=True))
+    forget_indexes()
