@@ -8,7 +8,7 @@ setup-dev:
 	IIOT_SYSTEM_PACKAGES="$(TEST_SYSTEM_PACKAGES)" scripts/setup.sh dev
 
 # Debian packages the test suite uses (installed by `make test` when missing, as root)
-TEST_SYSTEM_PACKAGES := clickhouse-server chromium chromium-driver espeak-ng sox
+TEST_SYSTEM_PACKAGES := clickhouse-server chromium espeak-ng sox nodejs
 
 demo: setup
 	.venv/bin/iiot-assistant demo

@@ -29,6 +29,7 @@ def _mount_optional(module: str, attr: str, name: str) -> None:
 
 _mount_optional("tools.documents.commands", "index_app", "index")
 _mount_optional("tools.maintenance.commands", "models_app", "models")
+_mount_optional("assistant.security.passwords", "users_app", "users")
 
 _state: dict[str, Any] = {"config": None}
 
@@ -79,6 +80,7 @@ def ask(
     opcua: Annotated[list[str] | None, typer.Option("--opcua", help="OPC UA endpoint URL (repeatable)")] = None,
     language: Annotated[str | None, typer.Option("--language", help="answer language (default: detected)")] = None,
     rewrite: Annotated[bool | None, typer.Option("--rewrite/--no-rewrite", help="LLM rephrasing")] = None,
+    audio: Annotated[Path | None, typer.Option("--audio", help="a recorded question (wav/ogg/webm/mp3)")] = None,
 ) -> None:
     """Ask one question and print the answer."""
     from assistant.agent import Agent
@@ -89,6 +91,19 @@ def ask(
     if rewrite is not None:
         overrides["llm.rewrite_answers"] = rewrite
     settings = _load(overrides).settings
+    if audio is not None:
+        from assistant.voice.transcribe import ask_audio
+
+        try:
+            out = ask_audio(settings, audio, language)
+        except OperatorError as exc:
+            if as_json:
+                typer.echo(json.dumps({"question": str(audio), "error": exc.message}, ensure_ascii=False))
+            _fail(exc.message, exc.exit_code)
+            return
+        plain = f"({out['transcript']})\n{out['answer']}"
+        typer.echo(json.dumps(out, ensure_ascii=False, indent=2) if as_json else plain)
+        return
 
     async def run() -> Any:
         agent = Agent(settings)

@@ -176,6 +176,10 @@ class UserSettings(_Section):
 class UiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(7860, gt=0, lt=65536)
+    workers: int = Field(2, gt=0, description="questions answered at the same time")
+    max_queue: int = Field(64, gt=0, description="questions waiting beyond that")
+    ssl_certfile: Path | None = Field(None, description="HTTPS for tablets (browsers need it for the microphone)")
+    ssl_keyfile: Path | None = None
 
 
 def _default_data_dir() -> Path:

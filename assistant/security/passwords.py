@@ -50,6 +50,11 @@ def verify_password(password: str, stored: str) -> bool:
 users_app = typer.Typer(no_args_is_help=True, help="UI users: hash passwords for the settings file.")
 
 
+@users_app.callback()
+def _users() -> None:
+    """UI users: hash passwords for the settings file."""
+
+
 @users_app.command("hash")
 def users_hash(
     password: Annotated[

@@ -186,9 +186,10 @@ def series_figure(series: list[Series], lang: str, window: str = "") -> go.Figur
                               opacity=0.15, line_width=0,
                               annotation_text=t(lang, "chart_alarm", code=p.get("code") or ""))  # fmt: skip
     first = series[0] if series else None
-    title = t(lang, "chart_history_title", signal=first.name if first else "", window=window) if first else ""
+    short = "/".join(first.name.split("/")[-2:]) if first else ""
+    title = t(lang, "chart_history_title", signal=short, window=f"<br><sup>{window}</sup>" if window else "")
     fig.update_yaxes(title_text=first.unit if first else "")
-    return _layout(fig, title.rstrip(" —"))
+    return _layout(fig, title.replace(" — <br>", "<br>").rstrip(" —"))
 
 
 def rul_figure(bands: list[RulBand], lang: str) -> go.Figure:

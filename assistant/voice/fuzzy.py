@@ -3,7 +3,8 @@
 Whisper writes asset codes in many shapes. A code-like span (1–4 letters, then digits possibly split by spaces,
 dashes or dots) is compared to the catalog's codes in normalised form (letters and digits only, lower case):
 an exact match is replaced by the catalog's spelling; otherwise, when exactly one catalog code has the same
-digits and a similar prefix (rapidfuzz ratio ≥ 50), that one is taken. Nothing else in the text changes.
+digits and a prefix that sounds alike (letters confused by speech recognition: b/p, d/t, k/c/g, s/z, m/n, f/v;
+longer prefixes: rapidfuzz ratio ≥ 50), that one is taken. Nothing else in the text changes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from tools.opcua.resolve import norm_code
 
 _SPAN = re.compile(r"(?<![\w])([A-Za-zÄÖÜäöü]{1,4})[\s\-_.]{0,3}((?:\d[\s\-.]{0,2}){1,5})(?![\w])")
 _CODE = re.compile(r"^([a-z]{1,4})(\d{1,5})$")
+_SOUND_ALIKE = ("bp", "dt", "kcgq", "sz", "mn", "fv", "ie")
+
+
+def _letters_alike(a: str, b: str) -> bool:
+    if len(a) == len(b) and all(
+        x == y or any(x in g and y in g for g in _SOUND_ALIKE) for x, y in zip(a, b, strict=True)
+    ):
+        return True
+    return len(a) > 1 and len(b) > 1 and fuzz.ratio(a, b) >= 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +64,8 @@ def match_asset_ids(text: str, names: Iterable[str]) -> tuple[str, list[Correcti
             if cm is None:
                 return heard
             letters, digits = cm.groups()
-            same_digits = [(k, v) for k, v in codes.items() if _CODE.match(k) and _CODE.match(k).group(2) == digits]  # type: ignore[union-attr]
-            close = [v for k, v in same_digits if fuzz.ratio(letters, _CODE.match(k).group(1)) >= 50]  # type: ignore[union-attr]
+            parsed = {v: _CODE.match(k) for k, v in codes.items()}
+            close = [v for v, m in parsed.items() if m and m.group(2) == digits and _letters_alike(letters, m.group(1))]
             if len(close) != 1:
                 return heard
             found = close[0]

@@ -12,6 +12,7 @@ plus ``transcript`` (the text asked) and ``speech`` (raw text, language, audio l
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -51,7 +52,7 @@ class Transcript:
         return asdict(self)
 
 
-def hotwords_from(names: list[str], limit: int = 40) -> str:
+def hotwords_from(names: list[str], limit: int = 24) -> str:
     """Asset ids as Whisper hotwords (bounded: the hotword prompt shares the decoder's context)."""
     seen: list[str] = []
     for n in names:
@@ -89,16 +90,62 @@ class SpeechToText:
                 _, _, probs = model.detect_language(samples)
                 ranked = dict(probs or [])
                 lang = max(DETECT_LANGUAGES, key=lambda c: ranked.get(c, 0.0))
-            segments, _ = model.transcribe(
-                samples.astype(np.float32), language=lang, beam_size=5, temperature=0.0,
-                max_new_tokens=MAX_NEW_TOKENS, condition_on_previous_text=False, vad_filter=seconds > 20,
-                hotwords=hotwords_from(names) or None, without_timestamps=True,
-            )  # fmt: skip
-            raw = " ".join(s.text.strip() for s in segments).strip()
+            # without hints first: the whole catalog as hotwords makes Whisper base recite it
+            raw = self._decode(model, samples, lang, seconds, None)
+            similar = similar_ids(raw, names)
+            if similar:  # a code was heard that is not in the catalog: listen again, hinted with look-alikes
+                hinted = self._decode(model, samples, lang, seconds, hotwords_from(similar))
+                if not _degenerate(hinted, names):
+                    raw = hinted
         text, corrections = match_asset_ids(raw, names)
         if not any(ch.isalnum() for ch in text):
             return Transcript("", raw, lang, round(seconds, 2), _ms(t0), message=t(msg_lang, "voice_nothing_heard"))
         return Transcript(text, raw, lang, round(seconds, 2), _ms(t0), [asdict(c) for c in corrections])
+
+    @staticmethod
+    def _decode(model: Any, samples: np.ndarray, lang: str, seconds: float, hotwords: str | None) -> str:
+        segments, _ = model.transcribe(
+            samples.astype(np.float32), language=lang, beam_size=5, temperature=0.0, max_new_tokens=MAX_NEW_TOKENS,
+            condition_on_previous_text=False, vad_filter=seconds > 20, hotwords=hotwords, without_timestamps=True,
+        )  # fmt: skip
+        return " ".join(s.text.strip() for s in segments).strip()
+
+
+_HEARD_CODE = re.compile(r"\b([A-Za-z]{1,4})[\s-]?(\d{1,5})\b")
+
+
+def similar_ids(text: str, names: list[str], limit: int = 6) -> list[str]:
+    """Catalog ids that look like a code heard in ``text`` but not equal to any id (e.g. heard P1001 → P-101)."""
+    norm = {re.sub(r"[^0-9a-z]", "", n.casefold()): n for n in names}
+    found: list[str] = []
+    for letters, digits in _HEARD_CODE.findall(text):
+        heard = f"{letters}{digits}".casefold()
+        if heard in norm:
+            continue
+        for key, name in norm.items():
+            key_digits = re.sub(r"\D", "", key)
+            alike = key_digits == digits or _one_edit(key_digits, digits)
+            if key_digits and alike and name not in found:
+                found.append(name)
+    return found[:limit]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _degenerate(text: str, names: list[str]) -> bool:
+    """A transcript that is mostly catalog ids or repeats a word three times or more (a recited hotword list)."""
+    toks = [w.strip(".,?!").casefold() for w in text.split()]
+    if not toks:
+        return False
+    ids = {n.casefold() for n in names}
+    return sum(w in ids for w in toks) * 2 > len(toks) or max(toks.count(w) for w in toks) >= 3
 
 
 def _ms(t0: float) -> float:
