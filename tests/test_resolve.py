@@ -85,3 +85,39 @@ def test_question_quantities_multilingual() -> None:
     assert question_quantities("Wie hoch ist der Druck?") == ["pressure"]
     assert question_quantities("¿Cuál es la temperatura?") == ["temperature"]
     assert question_quantities("hello") == []
+
+
+def _placed(name: str, description: str, area: str, line: str, sig: Signal) -> Asset:
+    return Asset(node_id=name, browse_name=name, display_name=name, description=description,
+                 path=["Site", area, line, name], endpoint="x", signals=[sig])  # fmt: skip
+
+
+PLANT = [
+    _placed(
+        "P-111", "Centrifugal pump P-111, coolant pump line 1", "Machining", "Line1", _sig("Temperature", "°C", "CEL")
+    ),
+    _placed(
+        "P-211", "Centrifugal pump P-211, coolant pump line 2", "Machining", "Line2", _sig("Temperature", "°C", "CEL")
+    ),
+    _placed("T-301", "Wash water tank T-301", "Packaging", "Line3", _sig("Level", "%", "P1")),
+]
+
+
+def test_description_and_place_pick_the_asset() -> None:
+    res = resolve_assets("What is the temperature of the coolant pump on line 2?", PLANT)
+    assert res.best is not None and res.best.asset.display_name == "P-211" and not res.ambiguous
+    assert "coolant" in res.best.why
+    assert resolve_assets("level of the wash water tank", PLANT).best.asset.display_name == "T-301"  # type: ignore[union-attr]
+    # both coolant pumps fit when the line is not said: the resolver must not pick one
+    both = resolve_assets("temperature of the coolant pump", PLANT)
+    assert both.best is None or both.ambiguous
+
+
+def test_spoken_digits() -> None:
+    from tools.opcua.resolve import spoken_digits
+
+    assert spoken_digits("temperature of pump one oh one?") == "temperature of pump 101?"
+    assert spoken_digits("Temperatur der Pumpe eins null zwei") == "Temperatur der Pumpe 102"
+    assert spoken_digits("Gibt es ein Problem, oh je?") == "Gibt es ein Problem, oh je?"
+    assert _best("temperature of pump one oh one") == "P-101"
+    assert _best("Temperatur der Pumpe eins null zwei") == "P-102"

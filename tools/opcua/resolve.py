@@ -19,7 +19,7 @@ from tools.opcua.catalog import Asset, Signal
 
 ASSET_CODE = re.compile(r"(?<![\w])([a-zäöü]{1,4})[\s\-_./]?(\d{1,5}[a-z]?)(?![\w])", re.IGNORECASE)
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,5})(?![\w.,])")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|[_\-\s./]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|[_\-\s./]+")
 
 
 def fold(text: str) -> str:
@@ -119,13 +119,42 @@ def _asset_numbers(asset: Asset) -> set[str]:
     return {d.lstrip("0") or "0" for d in re.findall(r"\d+", f"{asset.display_name} {asset.browse_name}")}
 
 
+def _asset_text_words(asset: Asset) -> set[str]:
+    return set(words(" ".join([asset.display_name, asset.browse_name, asset.description, *asset.path])))
+
+
 def _asset_kinds(asset: Asset, type_words: dict[str, set[str]]) -> set[str]:
     text_words = set(words(f"{asset.display_name} {asset.browse_name} {asset.description}"))
     return {kind for kind, ws in type_words.items() if text_words & ws}
 
 
+def spoken_digits(question: str) -> str:
+    """Runs of spoken digits become numbers: "pump one oh one" → "pump 101", "K two" → "K 2".
+
+    A run never starts with "oh" (alone it is not a number)."""
+    table = {fold(w): str(d) for langs in load_yaml("lexicon/digits.yaml").values() for w, d in langs.items()}
+    out: list[str] = []
+    run: list[str] = []
+    for token in question.split():
+        word = fold(token.strip(".,;:?!"))
+        if word in table and (run or word != "oh"):
+            run.append(table[word])
+            if token[-1:] in ".,;:?!":
+                out.append("".join(run) + token[-1])
+                run = []
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        out.append(token)
+    if run:
+        out.append("".join(run))
+    return " ".join(out)
+
+
 def resolve_assets(question: str, assets: list[Asset], limit: int = 5) -> Resolution:
     """Rank assets by how well the question names them; an empty result means nothing matched."""
+    question = spoken_digits(question)
     q_codes = {norm_code(a + b) for a, b in ASSET_CODE.findall(question)}
     q_numbers = {n.lstrip("0") or "0" for n in _NUMBER.findall(question)} | {
         b.lstrip("0") for _a, b in ASSET_CODE.findall(question) if b.isdigit()
@@ -133,6 +162,11 @@ def resolve_assets(question: str, assets: list[Asset], limit: int = 5) -> Resolu
     type_words = _asset_type_words()
     qwords = set(words(question))
     q_kinds = {kind for kind, ws in type_words.items() if qwords & ws}
+    texts = {id(a): _asset_text_words(a) for a in assets}
+    vocabulary = set().union(*texts.values()) if texts else set()
+    # the question's words that describe assets at all ("coolant", "pump", "line", "2"), not "the" or "on"
+    stop = {fold(w) for ws in load_yaml("lexicon/stopwords.yaml").values() for w in ws}
+    descriptive = [w for w in words(question) if w in vocabulary and w not in stop and (len(w) > 2 or w.isdigit())]
     ranked: list[AssetMatch] = []
     for asset in assets:
         codes = _asset_codes(asset)
@@ -145,6 +179,8 @@ def resolve_assets(question: str, assets: list[Asset], limit: int = 5) -> Resolu
             kinds = q_kinds & _asset_kinds(asset, type_words)
             if nums and kinds:
                 score, why = 0.9, f"{sorted(kinds)[0]} number {sorted(nums)[0]} matches {asset.display_name!r}"
+            elif len(descriptive) >= 2 and all(w in texts[id(asset)] for w in descriptive):
+                score, why = 0.8, f"description and place {descriptive} fit {asset.display_name!r}"
             else:
                 name_score = fuzz.token_set_ratio(fold(question), fold(f"{asset.display_name} {asset.description}"))
                 if name_score >= 85:
