@@ -12,21 +12,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 
+from assistant.config import FaultSettings
 from assistant.sim.layout import AssetSpec
 
-FAULTS = (
-    "bearing_outer",
-    "bearing_inner",
-    "cavitation",
-    "filter_clogging",
-    "compressor_leak",
-    "sensor_drift",
-    "sensor_stuck",
-)
+# the fault scenarios the settings accept (``sim.faults``) are the ones the physics knows
+FAULTS: tuple[str, ...] = get_args(FaultSettings.model_fields["fault"].annotation)
 
 
 @dataclass(frozen=True, slots=True)
