@@ -30,6 +30,7 @@ def _mount_optional(module: str, attr: str, name: str) -> None:
 _mount_optional("tools.documents.commands", "index_app", "index")
 _mount_optional("tools.maintenance.commands", "models_app", "models")
 _mount_optional("assistant.security.passwords", "users_app", "users")
+_mount_optional("assistant.evaluation.commands", "eval_app", "eval")
 
 _state: dict[str, Any] = {"config": None}
 

@@ -155,7 +155,8 @@ class TruthProvider:
                 sets = [s for s in (before.alarms, after) if s is not None]
                 if e.asset:
                     sets = [[x for x in s if x[0] == e.asset] for s in sets]
-                return Truth(data={"alarm_sets": [sorted({c for _, c in s}) for s in sets]})
+                names = sorted(await self.assets())
+                return Truth(data={"alarm_sets": [sorted({c for _, c in s}) for s in sets], "asset_names": names})
             if e.type == "history_stat":
                 assert e.asset and e.signal and e.stat
                 start, end, declared = self._window(case, result)

@@ -99,7 +99,8 @@ class Quantity:
 
 
 _URL = re.compile(r"\S+://\S+|nsu=\S+|ns=\d+;\S+")
-_CODE = re.compile(r"\b[A-Za-z]{1,4}-\d{1,5}[a-z]?\b")
+# asset/alarm codes, part numbers, work orders: hyphenated tokens with a letter and a digit (P-101, 6309-2Z-C3)
+_CODE = re.compile(r"(?<![\w-])(?=[\w-]*[A-Za-z])(?=[\w-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![\w-])")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z| ?UTC|[+-]\d{2}:?\d{2})?")
 _DATE = re.compile(r"\b\d{1,2}\.\d{1,2}\.\d{4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b")
 _UNIT_ALT = "|".join(re.escape(a) for a in sorted(_BY_SPELLING, key=len, reverse=True))
