@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from assistant.prompts import available_languages, load_yaml
+from assistant.prompts import available_languages, load_layered, load_yaml
 
 
 def templates(language: str) -> dict[str, Any]:
     lang = language if language in available_languages("answers") else "en"
-    return load_yaml(f"answers/{lang}.yaml")
+    return load_layered("answers", lang)
 
 
 def render(key: str, language: str, **fields: Any) -> str:

@@ -25,6 +25,17 @@ def load_yaml(relative: str) -> Any:
         raise OperatorError(f"prompt file missing: {path}") from None
 
 
+def load_layered(kind: str, lang: str) -> dict[str, Any]:
+    """``prompts/<kind>/<lang>.yaml`` merged with topic files ``prompts/<kind>/<topic>/<lang>.yaml``.
+
+    A feature adds its own templates or router examples in its own folder, without editing the shared file.
+    """
+    merged: dict[str, Any] = dict(load_yaml(f"{kind}/{lang}.yaml") or {})
+    for path in sorted((prompts_dir() / kind).glob(f"*/{lang}.yaml")):
+        merged.update(load_yaml(str(path.relative_to(prompts_dir()))) or {})
+    return merged
+
+
 def available_languages(kind: str = "answers") -> list[str]:
     """Languages that have a file in ``prompts/<kind>/`` — adding a language is adding files."""
     return sorted(p.stem for p in (prompts_dir() / kind).glob("*.yaml"))

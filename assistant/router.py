@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.prompts import available_languages, load_yaml
+from assistant.prompts import available_languages, load_layered
 
 Embedder = Callable[[list[str]], np.ndarray]
 
@@ -36,7 +36,7 @@ class SemanticRouter:
         self._embed = embed
         examples: list[tuple[str, str]] = []
         for lang in available_languages("router"):
-            for intent, questions in load_yaml(f"router/{lang}.yaml").items():
+            for intent, questions in load_layered("router", lang).items():
                 examples += [(intent, q) for q in questions]
         self.intents = sorted({i for i, _ in examples})
         self._labels = np.array([self.intents.index(i) for i, _ in examples])
