@@ -25,6 +25,7 @@ def load_yaml(relative: str) -> Any:
         raise OperatorError(f"prompt file missing: {path}") from None
 
 
+@functools.cache
 def load_layered(kind: str, lang: str) -> dict[str, Any]:
     """``prompts/<kind>/<lang>.yaml`` merged with topic files ``prompts/<kind>/<topic>/<lang>.yaml``.
 
