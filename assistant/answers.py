@@ -41,13 +41,20 @@ def format_value(value: Any, language: str) -> str:
 
 
 def quantity_label(quantity: str | None, fallback: str, language: str) -> str:
-    """The word for a quantity in ``language`` (from the lexicon), else the signal's own name."""
+    """The word for a quantity in ``language`` (from the lexicon), else the signal's own name; a signal that is
+    more specific than its quantity keeps its name beside the word ("temperature (BearingTemperature)")."""
+    from tools.opcua.resolve import words as name_words
+
     if quantity:
         lex = load_yaml("lexicon/quantities.yaml").get(quantity, {})
         words = lex.get("words", {}).get(language) or lex.get("words", {}).get("en")
         if words:
             word = str(words[0])
-            return word[:1].upper() + word[1:] if templates(language).get("capitalize_nouns") else word
+            word = word[:1].upper() + word[1:] if templates(language).get("capitalize_nouns") else word
+            english = [str(w) for w in lex.get("words", {}).get("en", [])]
+            if fallback and name_words(fallback) not in [name_words(w) for w in english]:
+                return f"{word} ({fallback})"
+            return word
     return fallback
 
 

@@ -6,7 +6,7 @@ from tools.opcua.catalog import Asset, Signal
 from tools.opcua.resolve import question_quantities, resolve_assets, resolve_signal
 
 
-def _sig(name: str, unit: str = "", code: str = "") -> Signal:
+def _sig(name: str, unit: str = "", code: str = "", data_type: str = "Double") -> Signal:
     return Signal(
         node_id=f"ns=2;s={name}",
         namespace_uri="urn:t",
@@ -17,6 +17,7 @@ def _sig(name: str, unit: str = "", code: str = "") -> Signal:
         asset_node_id="a",
         unit=unit,
         unit_code=code,
+        data_type=data_type,
     )
 
 
@@ -79,6 +80,31 @@ def test_signal_by_quantity_word_and_unit() -> None:
     assert resolve_signal("Druck von P-101", pump)[0].signal.display_name == "DischargePressure"
     assert resolve_signal("pression de P-101", pump)[0].signal.display_name == "DischargePressure"
     assert resolve_signal("colour of P-101", pump) == []
+
+
+def test_signal_words_in_compounds_inflections_and_states() -> None:
+    """Signal-name words are understood across languages and inside German compounds; yes/no states by name."""
+    machine = _asset("M-7", "Machine", [
+        _sig("Running", data_type="Boolean"), _sig("Loaded", data_type="Boolean"),
+        _sig("Power", "kW", "KWT"), _sig("Temperature", "°C", "CEL"), _sig("BearingTemperature", "°C", "CEL"),
+        _sig("SuctionPressure", "bar", "BAR"), _sig("OutletPressure", "bar", "BAR"), _sig("BeltSpeed", "m/s", "MTS"),
+        _sig("OperatingHours", "h", "HUR"), _sig("Level", "%", "P1"),
+    ])  # fmt: skip
+
+    def best(question: str) -> str:
+        return resolve_signal(question, machine)[0].signal.display_name
+
+    assert best("Wie hoch ist die Lagertemperatur von M-7?") == "BearingTemperature"
+    assert best("Durchschnittstemperatur von M-7") == "Temperature"
+    assert best("Wie hoch ist der Saugdruck von M-7?") == "SuctionPressure"
+    assert best("Is M-7 running?") == "Running"
+    assert best("Läuft M-7?") == "Running"
+    assert best("Is M-7 loaded?") == "Loaded"
+    assert best("How much power does M-7 draw?") == "Power"
+    assert best("Wie schnell läuft das Band von M-7?") == "BeltSpeed"  # "läuft" does not make it a yes/no question
+    assert best("How many operating hours has M-7?") == "OperatingHours"
+    assert best("Which is hotter, M-7 or M-8?") == "Temperature"
+    assert best("Wie voll ist M-7?") == "Level"
 
 
 def test_question_quantities_multilingual() -> None:

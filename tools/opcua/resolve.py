@@ -8,6 +8,7 @@ Works on any browsed catalog: asset codes are compared in normalised form ("P-10
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -75,13 +76,61 @@ class Resolution:
         return len(self.assets) > 1 and self.assets[1].score >= self.assets[0].score - 0.05
 
 
+def _word_in(question_words: list[str], phrase: str, *, compounds: bool = True) -> bool:
+    """Whether the question uses ``phrase``: as a phrase, an inflected form ("levels", "hotter"), or inside a
+    compound ("Lagertemperatur" ends with "temperatur", "Saugdruck" starts with "saug")."""
+    pw = words(phrase)
+    if len(pw) != 1:
+        return _contains_phrase(question_words, phrase)
+    w = pw[0]
+    for q in question_words:
+        if q == w:
+            return True
+        if len(w) < 3 or len(q) <= len(w):
+            continue
+        if q.startswith(w) and (compounds or len(q) - len(w) <= 3):
+            return True
+        if len(w) < 4:
+            continue
+        if q.endswith(w) or (compounds and len(w) >= 6 and w in q):
+            return True
+    return False
+
+
+@functools.cache
+def _quantity_words() -> dict[str, tuple[str, ...]]:
+    return {
+        quantity: tuple(w for ws in spec["words"].values() for w in ws)
+        for quantity, spec in load_yaml("lexicon/quantities.yaml").items()
+    }
+
+
+@functools.cache
+def _word_groups() -> tuple[tuple[str, ...], ...]:
+    """Groups of words meaning the same thing across languages: quantities and qualifiers."""
+    groups = list(_quantity_words().values())
+    groups += [tuple(w for ws in langs.values() for w in ws) for langs in load_yaml("lexicon/qualifiers.yaml").values()]
+    return tuple(groups)
+
+
+@functools.cache
+def _translations(name_word: str) -> tuple[str, ...]:
+    """A signal-name word and the words of every group it belongs to ("bearing" → lager, roulement, …)."""
+    found = {name_word}
+    for group in _word_groups():
+        if any(words(w) == [name_word] for w in group):
+            found.update(group)
+    return tuple(sorted(found))
+
+
 def question_quantities(question: str) -> list[str]:
-    """Quantities (temperature, pressure, ...) named in the question, in the order of the lexicon."""
+    """Quantities (temperature, pressure, ...) named in the question, in the order of the lexicon.
+
+    Whether a machine runs is only asked for when no measured quantity is named ("how fast does it run")."""
     qw = words(question)
-    found = []
-    for quantity, spec in load_yaml("lexicon/quantities.yaml").items():
-        if any(_contains_phrase(qw, w) for ws in spec["words"].values() for w in ws):
-            found.append(quantity)
+    found = [q for q, ws in _quantity_words().items() if any(_word_in(qw, w, compounds=False) for w in ws)]
+    if len(found) > 1 and "running" in found:
+        found.remove("running")
     return found
 
 
@@ -93,8 +142,11 @@ def signal_quantity(signal: Signal) -> str | None:
         if unit_keys & set(spec.get("units", [])) - {""}:
             return quantity
     name_words = words(f"{signal.browse_name} {signal.display_name}")
-    for quantity, spec in lex.items():
-        if any(_contains_phrase(name_words, w) for ws in spec["words"].values() for w in ws):
+    measured = signal.data_type.lower() != "boolean"  # a yes/no signal ("Loaded") measures no physical quantity
+    for quantity, ws in _quantity_words().items():
+        if (measured or not load_yaml("lexicon/quantities.yaml")[quantity].get("units")) and any(
+            _word_in(name_words, w, compounds=False) for w in ws
+        ):
             return quantity
     return None
 
@@ -192,26 +244,31 @@ def resolve_assets(question: str, assets: list[Asset], limit: int = 5) -> Resolu
 
 
 def resolve_signal(question: str, asset: Asset) -> list[SignalMatch]:
-    """Rank an asset's signals for the question: named quantity first, then words of the signal's name."""
+    """Rank an asset's signals for the question: the named quantity first, then the words of the signal's name,
+    each understood in any language and inside compounds (``prompts/lexicon/qualifiers.yaml``)."""
     quantities = question_quantities(question)
-    qwords = set(words(question))
+    qwords = words(question)
     ranked: list[SignalMatch] = []
     for sig in asset.signals:
-        name_words = words(sig.display_name)
-        overlap = [w for w in name_words if w in qwords and len(w) > 2]
+        name_words = list(dict.fromkeys(words(sig.display_name)))
+        exact = [n for n in name_words if any(words(t) == [q] for t in _translations(n) for q in qwords)]
+        matched = [n for n in name_words if len(n) > 1 and any(_word_in(qwords, t) for t in _translations(n))]
         quantity = signal_quantity(sig)
         score, why = 0.0, []
         if quantity and quantity in quantities:
             score += 1.0
             why.append(f"measures {quantity}")
-        if overlap:
-            score += 0.3 * len(overlap) / max(len(name_words), 1)
-            why.append(f"name words {overlap}")
+        elif quantity is None and name_words and exact == name_words:
+            score += 1.0  # a state named by the question's own word ("Is K-1 loaded?")
+            why.append("named")
+        if matched:  # a word used as such counts more than one found inside a compound or inflected
+            score += 0.2 * len(matched) + 0.1 * len(exact)
+            why.append(f"name words {matched}")
         if score == 0:
             continue
-        # prefer the plain signal ("Temperature") over a specialised one ("BearingTemperature")
-        extra = len([w for w in name_words if w not in qwords])
-        score -= 0.05 * extra
+        # prefer the plain signal ("Temperature") over a specialised one ("BearingTemperature") the question
+        # did not ask for
+        score -= 0.05 * (len(name_words) - len(matched))
         ranked.append(SignalMatch(sig, round(score, 3), ", ".join(why)))
     ranked.sort(key=lambda m: (-m.score, m.signal.display_name))
     return ranked
