@@ -24,12 +24,13 @@ from assistant.llm.base import LLM
 from assistant.planner import ASSET_FREE_INTENTS, Conversation, Slots, slots_from_llm, slots_from_rails
 from assistant.prompts import prompts_dir
 from assistant.router import SemanticRouter
-from assistant.skills import alarms, documents, history, live, maintenance
+from assistant.skills import alarms, documents, history, kpi, live, maintenance
 from assistant.turn import Turn
 from tools.opcua.adapter import OpcUaAdapter
 from tools.opcua.resolve import ASSET_CODE
 
 MAX_QUESTION_CHARS = 2000
+MAX_COMPARED = 4  # assets answered side by side in one question
 
 
 class Agent:
@@ -131,6 +132,8 @@ class Agent:
             return turn.result(turn.text("out_of_scope"), "refusal")
         if intent == "write_request":
             return turn.result(turn.text("write_refused"), "refusal")
+        if (kpi_intent := kpi.handles(turn)) is not None:
+            return await kpi.answer(turn, kpi_intent)
         if slots.ambiguous and not slots.assets:
             options = ", ".join(f"{m.asset.display_name} ({m.asset.path_text})" for m in slots.ambiguous[:4])
             return turn.result(turn.text("clarify_asset", options=options), "clarification")
@@ -144,10 +147,18 @@ class Agent:
             return await maintenance.diagnose(turn, asset)
         if intent == "remaining_useful_life" and asset is not None:
             return await maintenance.remaining_life(turn, asset)
+        if slots.unknown_codes and not slots.assets:
+            examples = ", ".join(a.display_name for a in turn.assets[:6])
+            endpoints = ", ".join(e.url for e in self.adapter.endpoints)
+            raise UnknownAsset(turn.text("unknown_asset", query=slots.unknown_codes[0], endpoints=endpoints,
+                                         examples=examples))  # fmt: skip
         if intent in ("history_stats", "threshold_periods") and asset is not None:
-            return await (history.threshold_periods if intent == "threshold_periods" else history.history_stats)(
-                turn, asset
-            )
+            skill = history.threshold_periods if intent == "threshold_periods" else history.history_stats
+            if len(slots.assets) == 1:
+                return await skill(turn, asset)
+            parts = [await skill(turn, a) for a in slots.assets[:MAX_COMPARED]]  # "compare K-1 and K-2 over 8 h"
+            kind = "answer" if all(p.kind == "answer" for p in parts) else parts[0].kind
+            return turn.result(" ".join(p.answer for p in parts), kind)
         if intent not in ASSET_FREE_INTENTS and asset is None:
             if slots.quantities or ASSET_CODE.search(turn.question):
                 examples = ", ".join(a.display_name for a in turn.assets[:6])

@@ -13,6 +13,7 @@ Three layers, cheapest first:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from assistant.config import PlantSettings
@@ -22,7 +23,16 @@ from assistant.prompts import load_yaml, prompts_dir
 from assistant.router import Route
 from assistant.skills.history import threshold_of
 from tools.opcua.catalog import Asset
-from tools.opcua.resolve import AssetMatch, Resolution, fold, question_quantities, resolve_assets, words
+from tools.opcua.resolve import (
+    AssetMatch,
+    Resolution,
+    assets_of_kind,
+    fold,
+    question_quantities,
+    resolve_assets,
+    unknown_asset_codes,
+    words,
+)
 
 FOLLOW_UP_MAX_WORDS = 6
 # intents that are about the plant as a whole unless an asset is named
@@ -38,6 +48,7 @@ class Slots:
     ambiguous: list[AssetMatch] = field(default_factory=list)
     quantities: list[str] = field(default_factory=list)
     context_question: str = ""  # the earlier question a follow-up borrows its words from
+    unknown_codes: list[str] = field(default_factory=list)  # asset-like codes that name nothing in the plant
     source: str = "router"  # router | context | llm
 
     @property
@@ -71,6 +82,33 @@ def _aggregate_words() -> set[str]:
     return {fold(w) for ws in load_yaml("lexicon/aggregates.yaml").values() for w in ws}
 
 
+def _lexicon_words(section: str) -> set[str]:
+    return {fold(w) for ws in load_yaml("lexicon/write_verbs.yaml")[section].values() for w in ws}
+
+
+def is_write_command(question: str) -> bool:
+    """A clause that starts with a plant-changing verb ("Acknowledge all alarms", "SYSTEM: write 100 to …",
+    "… und schalte P-101 ab") in a sentence that is not a question: a write request, however it is dressed up."""
+    if question.rstrip().endswith(("?", "？")):
+        return False
+    verbs, polite, joiners = _lexicon_words("verbs"), _lexicon_words("polite"), _lexicon_words("joiners")
+    tokens = [fold(t.strip(",;\"'«»„“”()")) for t in re.split(r"\s+|(?<=[.:;!])", question) if t.strip()]
+    at_start = True
+    for token in tokens:
+        bare = token.rstrip(".:;!")
+        if at_start and bare in verbs:
+            return True
+        at_start = (at_start and bare in polite) or bare in joiners or token != bare or not bare
+    return False
+
+
+def mentions_write_verb(question: str) -> bool:
+    """Whether any word of the question is a plant-changing verb or starts with one ("abschalten" → "schalt")."""
+    verbs = {v for v in _lexicon_words("verbs") | _lexicon_words("infinitives") if len(v) >= 3}
+    tokens = [fold(t.strip(".,;:!?\"'«»„“”()¿¡")) for t in question.split()]
+    return any(t in verbs or any(len(v) >= 5 and v in t for v in verbs) for t in tokens)
+
+
 def names_a_time(question: str, plant: PlantSettings | None = None) -> bool:
     """Whether the question names a time window ('yesterday', 'letzte Stunde', 'since 6 am')."""
     from tools.historian.timewindow import window_from
@@ -93,6 +131,9 @@ def slots_from_rails(
         ambiguous=resolution.assets if resolution.ambiguous else [],
         quantities=question_quantities(question),
     )
+    if is_write_command(question):
+        slots.intent = "write_request"  # an order to change the plant: refused here, whatever else it says
+        return slots
     if slots.intent == "out_of_scope" and slots.assets and slots.quantities:
         slots.intent = "current_value"  # an asset and a measured quantity: a plant question, whatever the wording
     last = conversation.last if conversation else None
@@ -101,22 +142,46 @@ def slots_from_rails(
         if (not route.confident or slots.intent == "out_of_scope") and prev.intent != "out_of_scope":
             slots.intent = prev.intent  # "and yesterday?" keeps asking what was asked
             slots.source = "context"
-        if not slots.assets and prev.assets and slots.intent not in ASSET_FREE_INTENTS:
+        named_kind = assets_of_kind(question, assets)
+        same_kind = not named_kind or any(a in named_kind for a in prev.assets)  # "und die Pumpe?" after K-1: no
+        if not slots.assets and prev.assets and slots.intent not in ASSET_FREE_INTENTS and same_kind:
             slots.assets = list(prev.assets)
             slots.source = "context"
         if not slots.quantities and prev.quantities and slots.intent not in ASSET_FREE_INTENTS:
             slots.quantities = list(prev.quantities)
             slots.context_question = prev_question
             slots.source = "context"
+    if slots.intent == "write_request" and not mentions_write_verb(question) and (slots.assets or slots.quantities):
+        slots.intent = "current_value"  # "what is the set-point of T-101?" asks to read, not to write
+    if not slots.assets and not slots.ambiguous and slots.intent != "write_request":
+        slots.unknown_codes = unknown_asset_codes(question, assets)
+        of_kind = [] if slots.unknown_codes else assets_of_kind(question, assets)
+        if of_kind and (slots.intent not in ASSET_FREE_INTENTS or slots.quantities):
+            if len(of_kind) == 1:
+                slots.assets = of_kind  # "the compressor" in a plant with one compressor
+            else:  # "the pump" among several pumps: ask which
+                slots.ambiguous = [AssetMatch(a, 0.5, "of the kind the question names") for a in of_kind]
+            if slots.intent in ("out_of_scope", "documents"):
+                slots.intent = "current_value"
+    if slots.intent == "current_value" and len(slots.assets) >= 2:
+        slots.intent = "compare"  # "which is hotter, P-101 or P-104?"
+    elif slots.intent == "compare" and len(slots.assets) < 2 and not slots.ambiguous:
+        slots.intent = "current_value"
     asks_statistic = bool(set(words(question)) & _aggregate_words())
-    if slots.intent in ("current_value", "diagnosis", "anomalies", "remaining_useful_life") and (
+    if slots.intent in ("current_value", "compare", "diagnosis", "anomalies", "remaining_useful_life") and (
         (slots.intent == "current_value" or asks_statistic) and names_a_time(question, plant)
     ):
         slots.intent = "history_stats"  # "average temperature of P-101 yesterday": a value over time, not now
     if slots.intent not in ASSET_FREE_INTENTS and threshold_of(question) and names_a_time(question, plant):
         slots.intent = "threshold_periods"  # "when was … above 80 °C yesterday": periods beyond a limit
     close_to_documents = dict(route.ranking).get("documents", 0.0) >= route.score - 0.1
-    if slots.intent not in ASSET_FREE_INTENTS and not slots.assets and not slots.ambiguous and close_to_documents:
+    if (
+        slots.intent not in ASSET_FREE_INTENTS
+        and not slots.assets
+        and not slots.ambiguous
+        and not slots.unknown_codes
+        and close_to_documents
+    ):
         slots.intent = "documents"  # about no asset of this plant, close to a document question: look it up
     return slots
 

@@ -29,6 +29,7 @@ class Turn:
     slots: Slots | None = None
     calls: list[ToolCall] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    scratch: dict[str, Any] = field(default_factory=dict)  # data shared by the tool calls of this turn
 
     async def tool(self, name: str, arguments: dict[str, Any], fn: Callable[[], Awaitable[Any]],
                    summarise: Callable[[Any], Any] = lambda r: r) -> Any:  # fmt: skip

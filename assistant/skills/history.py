@@ -7,9 +7,12 @@ number of samples. A downsampled series is fetched along so the UI can draw the 
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 from typing import Any
+
+import numpy as np
 
 from assistant import answers
 from assistant.contract import AskResult, Citation
@@ -44,19 +47,27 @@ def _fmt(value: float | None, turn: Turn) -> str:
     return answers.format_number(float(value), turn.lang) if value is not None else "—"
 
 
+_TIME_UNIT = re.compile(
+    r"\s*(h|hours?|hrs?|min(utes?)?|days?|weeks?|months?|std|stunden?|minuten?|tagen?|wochen?|"
+    r"heures?|jours?|semaines?|horas?|d[ií]as?|semanas?|ore|giorni|settimane)\b",
+    re.IGNORECASE,
+)
+
+
 def threshold_of(question: str) -> tuple[float, str] | None:
-    """The limit a question asks about ('über 80 °C', 'below 6 bar') and its direction."""
-    direction = "below" if _BELOW.search(question) else "above" if _ABOVE.search(question) else None
-    if direction is None:
-        return None
-    numbers = [m for m in _NUMBER.finditer(question) if m.group(2) or direction]
-    # the number right after the direction word is the limit; asset codes (P-101) are excluded by the pattern
-    anchor = (_BELOW if direction == "below" else _ABOVE).search(question)
-    after = [m for m in numbers if anchor and m.start() > anchor.start()]
-    chosen = (after or numbers or [None])[0]
-    if chosen is None:
-        return None
-    return float(chosen.group(1).replace(",", ".")), direction
+    """The limit a question asks about ('über 80 °C', 'below 6 bar') and its direction.
+
+    The limit is the first number after a direction word that is not a duration: "over the last 8 hours" names
+    a window, not a limit."""
+    for pattern, direction in ((_BELOW, "below"), (_ABOVE, "above")):
+        for anchor in pattern.finditer(question):
+            for m in _NUMBER.finditer(question, anchor.end()):
+                if _TIME_UNIT.match(question, m.end(1)):
+                    break  # a duration: this direction word belongs to the window
+                if question[anchor.end() : m.start()].count(" ") > 4:
+                    break
+                return float(m.group(1).replace(",", ".")), direction
+    return None
 
 
 async def _historian_call(turn: Turn, name: str, args: dict[str, Any]) -> dict[str, Any] | None:
@@ -68,35 +79,58 @@ async def _historian_call(turn: Turn, name: str, args: dict[str, Any]) -> dict[s
     from tools.historian.store import UnknownHistorianSignal
 
     try:
-        return await turn.tool(name, args, lambda: _to_thread(run_tool, historian, name, args))
+        return await turn.tool(name, args, lambda: asyncio.to_thread(run_tool, historian, name, args))
     except UnknownHistorianSignal:
         return None
 
 
-async def _to_thread(fn: Any, *args: Any) -> Any:
-    import asyncio
-
-    return await asyncio.to_thread(fn, *args)
-
-
-async def _opcua_stats(turn: Turn, asset: Asset, signal: Signal, expression: str) -> dict[str, Any]:
-    """Statistics from the server's own history when the historian does not hold the signal."""
+async def _server_history(turn: Turn, asset: Asset, signal: Signal, expression: str) -> Any:
+    """The historian's query tools over the plant's own HistoryRead: the window's points go into a scratch
+    in-memory store, so answers from either source are computed by the same code."""
+    from tools.historian.duckdb_store import DuckDBStore
+    from tools.historian.queries import Historian
+    from tools.historian.store import SampleBatch, SignalMeta
     from tools.historian.timewindow import window_from
 
+    cache = turn.scratch.setdefault("server_history", {})
+    key = (signal.node_id, expression)
+    if key in cache:
+        return cache[key]
     w = window_from(expression, turn.agent.settings.plant)
     hist = await turn.tool(
         "opcua.history", {"node_id": signal.node_id, "start": w.start.isoformat(), "end": w.end.isoformat()},
         lambda: turn.agent.adapter.history(signal, asset.endpoint, w.start, w.end),
-        lambda h: {"points": len(h.points), "complete": h.complete, "unit": h.unit, "start": h.start, "end": h.end,
-                   "series": [{"time": p.time, "value": p.value} for p in h.points[:: max(1, len(h.points) // 300)]]},
+        lambda h: {"points": len(h.points), "complete": h.complete, "unit": h.unit, "start": h.start, "end": h.end},
     )  # fmt: skip
-    values = [float(p.value) for p in hist.points if isinstance(p.value, int | float)]
-    stats = {"samples": len(values), "unit": signal.unit,
-             "window": {"start": w.start.isoformat(), "end": w.end.isoformat(), "meaning": w.meaning}}  # fmt: skip
-    if values:
-        stats.update(min=min(values), max=max(values), avg=sum(values) / len(values))
-    turn.calls[-1].result.update({k: stats.get(k) for k in ("min", "max", "avg", "samples")})
-    return stats
+    numeric = [(p.time, float(p.value)) for p in hist.points if isinstance(p.value, int | float)]
+    store = DuckDBStore(":memory:")
+    store.ensure_schema()
+    meta = SignalMeta(key="/".join(signal.path), stable_id=signal.stable_id, node_id=signal.node_id,
+                      endpoint=asset.endpoint, unit=signal.unit, description=signal.description,
+                      asset_path=asset.path_text, data_type=signal.data_type)  # fmt: skip
+    sid = store.register_signals([meta])[meta.key]
+    if numeric:
+        ts = np.array([datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp() * 1000 for t, _ in numeric])
+        values = np.array([v for _, v in numeric])
+        store.write(SampleBatch.numeric(ts.astype(np.int64), np.full(len(ts), sid), values))
+    cache[key] = Historian(store, turn.agent.settings)
+    return cache[key]
+
+
+async def _history_tool(
+    turn: Turn, asset: Asset, signal: Signal, name: str, args: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
+    """One historian tool for ``signal``: from the historian when it holds the signal, else over the server's own
+    history. Returns the result and the source to cite."""
+    result = await _historian_call(turn, name, args)
+    if result is not None:
+        return result, "historian"
+    from tools.historian.queries import run_tool
+
+    scratch = await _server_history(turn, asset, signal, args["window"])
+    result = await turn.tool(name, {**args, "source": "opcua.history"},
+                             lambda: asyncio.to_thread(run_tool, scratch, name, args))  # fmt: skip
+    return result, f"OPC UA HistoryRead {asset.endpoint}"
 
 
 def _when(iso: str, lang: str) -> str:
@@ -109,12 +143,9 @@ async def history_stats(turn: Turn, asset: Asset) -> AskResult:
         return picked
     key = "/".join(picked.path)
     expression = _window_expression(turn)
-    stats = await _historian_call(turn, "historian.stats", {"signal": key, "window": expression})
-    source = "historian"
-    if stats is None:
-        stats, source = await _opcua_stats(turn, asset, picked, expression), f"OPC UA HistoryRead {asset.endpoint}"
-    else:
-        await _historian_call(turn, "historian.downsample", {"signal": key, "window": expression, "interval": "auto"})
+    stats, source = await _history_tool(turn, asset, picked, "historian.stats", {"signal": key, "window": expression})
+    await _history_tool(turn, asset, picked, "historian.downsample",
+                        {"signal": key, "window": expression, "interval": "auto"})  # fmt: skip
     window = stats["window"]
     fields = dict(quantity=label(turn, picked), asset=asset.display_name, signal=picked.display_name,
                   start=_when(window["start"], turn.lang), end=_when(window["end"], turn.lang))  # fmt: skip
@@ -138,19 +169,15 @@ async def threshold_periods(turn: Turn, asset: Asset) -> AskResult:
     key = "/".join(picked.path)
     expression = _window_expression(turn)
     threshold, direction = limit
-    res = await _historian_call(
-        turn,
-        "historian.threshold_periods",
+    res, source = await _history_tool(
+        turn, asset, picked, "historian.threshold_periods",
         {"signal": key, "window": expression, "threshold": threshold, "direction": direction},
-    )
-    if res is None:
-        return turn.result(turn.text("history_unavailable", asset=asset.display_name, signal=picked.display_name),
-                           "refusal")  # fmt: skip
+    )  # fmt: skip
     window = res["window"]
     fields = dict(quantity=label(turn, picked), asset=asset.display_name, threshold=_fmt(threshold, turn),
                   unit=picked.unit, start=_when(window["start"], turn.lang), end=_when(window["end"], turn.lang),
                   direction=turn.text(f"dir_{direction}"))  # fmt: skip
-    turn.citations.append(Citation(source="historian", locator=f"{key} {window['start']} – {window['end']}",
+    turn.citations.append(Citation(source=source, locator=f"{key} {window['start']} – {window['end']}",
                                    text=f"{res['samples']} samples, {res['period_count']} periods"))  # fmt: skip
     if not res["period_count"]:
         return turn.result(turn.text("threshold_none", **fields))

@@ -180,6 +180,25 @@ def _asset_kinds(asset: Asset, type_words: dict[str, set[str]]) -> set[str]:
     return {kind for kind, ws in type_words.items() if text_words & ws}
 
 
+def assets_of_kind(question: str, assets: list[Asset]) -> list[Asset]:
+    """Assets of the kind a question names in the singular without saying which ("the pump", "der Kompressor")."""
+    type_words = _asset_type_words()
+    qwords = set(words(question))
+    kinds = {kind for kind, ws in type_words.items() if qwords & ws}
+    if not kinds:
+        return []
+    return [a for a in assets if kinds & _asset_kinds(a, type_words)]
+
+
+def unknown_asset_codes(question: str, assets: list[Asset]) -> list[str]:
+    """Codes in the question shaped like this plant's asset codes (same letters) that name no asset ("P-999")."""
+    prefixes = {norm_code(letters) for a in assets for text in (a.display_name, a.browse_name)
+                for letters, _digits in ASSET_CODE.findall(text)}  # fmt: skip
+    known = set().union(*(_asset_codes(a) for a in assets)) if assets else set()
+    return [f"{letters}-{digits}" for letters, digits in ASSET_CODE.findall(spoken_digits(question))
+            if norm_code(letters) in prefixes and norm_code(letters + digits) not in known]  # fmt: skip
+
+
 def spoken_digits(question: str) -> str:
     """Runs of spoken digits become numbers: "pump one oh one" → "pump 101", "K two" → "K 2".
 
