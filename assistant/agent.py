@@ -147,6 +147,10 @@ class Agent:
             return await maintenance.diagnose(turn, asset)
         if intent == "remaining_useful_life" and asset is not None:
             return await maintenance.remaining_life(turn, asset)
+        if intent == "maintenance_plan":
+            return await maintenance.maintenance_plan(turn)
+        if intent == "anomalies":
+            return await maintenance.anomalies(turn, slots.assets)
         if slots.unknown_codes and not slots.assets:
             examples = ", ".join(a.display_name for a in turn.assets[:6])
             endpoints = ", ".join(e.url for e in self.adapter.endpoints)

@@ -35,6 +35,7 @@ from tools.opcua.resolve import (
 )
 
 FOLLOW_UP_MAX_WORDS = 6
+CUE_MARGIN = 0.15  # how far behind the router's first choice an intent named by cue words may be
 # intents that are about the plant as a whole unless an asset is named
 ASSET_FREE_INTENTS = frozenset(
     {"alarms", "maintenance_plan", "documents", "anomalies", "out_of_scope", "write_request"}
@@ -109,6 +110,24 @@ def mentions_write_verb(question: str) -> bool:
     return any(t in verbs or any(len(v) >= 5 and v in t for v in verbs) for t in tokens)
 
 
+def cued_intents(question: str) -> set[str]:
+    """Intents whose cue words the question uses (``prompts/lexicon/intent_cues.yaml``)."""
+    qwords = words(question)
+    found = set()
+    for intent, langs in load_yaml("lexicon/intent_cues.yaml").items():
+        for cue in (c for cs in langs.values() for c in cs):
+            cw = words(cue)
+            single = len(cw) == 1 and any(q == cw[0] or (len(cw[0]) >= 5 and q.startswith(cw[0])) for q in qwords)
+            if single or (len(cw) > 1 and _phrase_in(qwords, cw)):
+                found.add(intent)
+    return found
+
+
+def _phrase_in(haystack: list[str], phrase: list[str]) -> bool:
+    n = len(phrase)
+    return any(haystack[i : i + n] == phrase for i in range(len(haystack) - n + 1))
+
+
 def names_a_time(question: str, plant: PlantSettings | None = None) -> bool:
     """Whether the question names a time window ('yesterday', 'letzte Stunde', 'since 6 am')."""
     from tools.historian.timewindow import window_from
@@ -134,6 +153,12 @@ def slots_from_rails(
     if is_write_command(question):
         slots.intent = "write_request"  # an order to change the plant: refused here, whatever else it says
         return slots
+    cues = cued_intents(question) & set(dict(route.ranking))
+    if cues and slots.intent not in cues:
+        scores = dict(route.ranking)
+        cue = max(cues, key=lambda i: scores[i])
+        if scores[cue] >= route.score - CUE_MARGIN or not route.confident:
+            slots.intent = cue  # the question's own words say what it wants, and the router nearly agreed
     if slots.intent == "out_of_scope" and slots.assets and slots.quantities:
         slots.intent = "current_value"  # an asset and a measured quantity: a plant question, whatever the wording
     last = conversation.last if conversation else None

@@ -4,6 +4,7 @@ fed with the plant's own data (OPC UA history and vibration waveforms). Answers 
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +12,10 @@ from assistant import answers
 from assistant.contract import AskResult, Citation
 from assistant.turn import Turn
 from tools.opcua.catalog import Asset
+from tools.opcua.resolve import assets_of_kind, spoken_digits, words
 
 HISTORY_DAYS = 2.0
+ANOMALY_WINDOW_H = 6.0  # the recent hours judged against the rest of the fetched history
 
 
 def _fault(fault: str, turn: Turn) -> str:
@@ -75,3 +78,96 @@ async def remaining_life(turn: Turn, asset: Asset) -> AskResult:
         low=days(res.rul_hours_low or res.rul_hours), high=days(res.rul_hours_high or res.rul_hours),
         band=round(100 * res.band), date=_date(res.predicted_failure), earliest=_date(res.failure_earliest),
     ))  # fmt: skip
+
+
+_HORIZON = re.compile(r"(\d+)\s*(days?|tagen?|jours?|d[ií]as?|giorni|weeks?|wochen?|semaines?|semanas?|settimane?)",
+                      re.IGNORECASE)  # fmt: skip
+_WEEK = re.compile(r"\b(week|woche|semaine|semana|settimana)\b", re.IGNORECASE)
+
+
+def horizon_days(question: str) -> float | None:
+    """'next two weeks', 'in den nächsten 14 Tagen', 'this week' → days; None → the settings' horizon."""
+    text = spoken_digits(question)
+    m = _HORIZON.search(text)
+    if m:
+        n = float(m.group(1))
+        return min(90.0, n * 7 if m.group(2).lower().startswith(("w", "se")) else n)
+    return 7.0 if _WEEK.search(text) else None
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "?"
+
+
+async def maintenance_plan(turn: Turn) -> AskResult:
+    from tools.maintenance.tools import maintenance_plan as run_plan
+
+    candidates = [a for a in turn.assets if any(s.history_readable for s in a.signals)]
+    source = await _source(turn, candidates)
+    horizon = horizon_days(turn.question)
+    res = await _run(turn, "maintenance.plan", {"horizon_days": horizon}, run_plan, source, horizon)
+    for model in res.models:
+        _model_note(turn, model)
+    checked = ", ".join(res.assets_checked) or "—"
+    span = dict(start=_when(res.start), end=_when(res.end), checked=checked)
+    if not res.work_orders:
+        return turn.result(turn.text("plan_none", **span))
+    lines = [turn.text("plan_intro", count=len(res.work_orders),
+                       crew=answers.format_number(res.crew_hours_per_shift, turn.lang), **span)]  # fmt: skip
+    for n, order in enumerate(res.work_orders, 1):
+        when = (f"{_when(order.scheduled_start)} ({order.shift})" if order.scheduled_start
+                else turn.text("plan_unscheduled", end=span["end"]))  # fmt: skip
+        lines.append(turn.text("plan_order", n=n, asset=order.asset, action=order.action, when=when,
+                               downtime=answers.format_number(order.expected_downtime_h, turn.lang),
+                               reason=order.reason))  # fmt: skip
+    lines.append(turn.text("plan_models", models=", ".join(f"{m.name} {m.version}" for m in res.models)))
+    return turn.result("\n".join(lines))
+
+
+def anomaly_targets(turn: Turn, named: list[Asset]) -> list[Asset]:
+    """The assets an anomaly question is about: those named, else those of the kind it names ("the compressors"),
+    else the line or area whose name it uses, else every asset with history."""
+    if named:
+        return named
+    of_kind = assets_of_kind(turn.question, turn.assets, plural=True)
+    if of_kind:
+        return of_kind
+    qwords = set(words(turn.question))
+    placed = [a for a in turn.assets if any(set(words(p)) <= qwords for p in a.path[1:-1] if words(p))]
+    return placed or [a for a in turn.assets if any(s.history_readable for s in a.signals)]
+
+
+async def anomalies(turn: Turn, named: list[Asset]) -> AskResult:
+    from tools.maintenance.tools import anomalies as run_anomalies
+
+    targets = anomaly_targets(turn, named)
+    source = await _source(turn, targets)
+    found, quiet, model = [], [], None
+    start = end = None
+    for asset in targets:
+        if asset.display_name not in {i.id for i in source.assets()}:
+            continue
+        res = await _run(turn, "maintenance.anomalies",
+                         {"target": asset.display_name, "window_hours": ANOMALY_WINDOW_H,
+                          "reference_days": HISTORY_DAYS},
+                         run_anomalies, source, asset.display_name, ANOMALY_WINDOW_H, HISTORY_DAYS)  # fmt: skip
+        model, start, end = res.model, res.start, res.end
+        for a in res.assets:
+            if a.status == "no_data":
+                found.append(turn.text("anomalies_no_data", asset=a.asset, note=a.note))
+            elif not a.deviations:
+                quiet.append(a.asset)
+            for d in a.deviations[:3]:
+                fmt = lambda v: answers.format_number(v, turn.lang) if v is not None else "?"  # noqa: E731
+                key = "anomalies_stuck" if d.kind == "stuck" else "anomalies_found"
+                found.append(turn.text(key, asset=a.asset, signal=d.signal, since=_when(d.since),
+                                       direction=turn.text(f"dir_{d.direction}") if d.direction != "flat" else "",
+                                       expected=fmt(d.expected), actual=fmt(d.actual), score=fmt(d.score)))  # fmt: skip
+    if model is None:
+        return turn.result(turn.text("anomalies_none", assets=", ".join(a.display_name for a in targets),
+                                     start="?", end="?", model="—"))  # fmt: skip
+    _model_note(turn, model)
+    span = dict(start=_when(start), end=_when(end), model=f"{model.name} {model.version}")
+    if not found:
+        return turn.result(turn.text("anomalies_none", assets=", ".join(quiet), **span))
+    return turn.result("\n".join([turn.text("anomalies_intro", **span), *found]))

@@ -180,11 +180,15 @@ def _asset_kinds(asset: Asset, type_words: dict[str, set[str]]) -> set[str]:
     return {kind for kind, ws in type_words.items() if text_words & ws}
 
 
-def assets_of_kind(question: str, assets: list[Asset]) -> list[Asset]:
-    """Assets of the kind a question names in the singular without saying which ("the pump", "der Kompressor")."""
+def assets_of_kind(question: str, assets: list[Asset], plural: bool = False) -> list[Asset]:
+    """Assets of the kind a question names in the singular without saying which ("the pump", "der Kompressor");
+    with ``plural``, also of a kind named in the plural ("the compressors", "die Pumpen")."""
     type_words = _asset_type_words()
     qwords = set(words(question))
     kinds = {kind for kind, ws in type_words.items() if qwords & ws}
+    if plural:
+        kinds |= {kind for kind, ws in type_words.items()
+                  if any(q.startswith(w) and 0 < len(q) - len(w) <= 3 for q in qwords for w in ws if len(w) >= 3)}
     if not kinds:
         return []
     return [a for a in assets if kinds & _asset_kinds(a, type_words)]
