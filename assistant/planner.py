@@ -36,6 +36,8 @@ from tools.opcua.resolve import (
 
 FOLLOW_UP_MAX_WORDS = 6
 CUE_MARGIN = 0.15  # how far behind the router's first choice an intent named by cue words may be
+# intents the router may only guess when unsure if the question also uses their cue words
+CUE_INTENTS = frozenset({"alarms", "anomalies", "diagnosis", "remaining_useful_life"})
 # intents that are about the plant as a whole unless an asset is named
 ASSET_FREE_INTENTS = frozenset(
     {"alarms", "maintenance_plan", "documents", "anomalies", "out_of_scope", "write_request"}
@@ -161,6 +163,9 @@ def slots_from_rails(
             slots.intent = cue  # the question's own words say what it wants, and the router nearly agreed
     if slots.intent == "out_of_scope" and slots.assets and slots.quantities:
         slots.intent = "current_value"  # an asset and a measured quantity: a plant question, whatever the wording
+    guessed = slots.intent in CUE_INTENTS and slots.intent not in cues and not route.confident
+    if guessed and slots.assets and slots.quantities:
+        slots.intent = "current_value"  # "is P-103 running?": no word of alarms or faults, a quantity and an asset
     last = conversation.last if conversation else None
     if last and len(question.split()) <= FOLLOW_UP_MAX_WORDS and not slots.ambiguous:
         prev_question, prev = last

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from assistant import answers
 from assistant.contract import AskResult, Citation
-from assistant.errors import UnknownSignal
+from assistant.errors import OperatorError, UnknownSignal
 from assistant.turn import Turn
 from tools.opcua.catalog import Asset, Signal
 from tools.opcua.reading import Reading
 from tools.opcua.resolve import SignalMatch, resolve_signal, signal_quantity
+from tools.units import convert, target_unit
 
 
 def pick_signal(turn: Turn, asset: Asset) -> Signal | AskResult:
@@ -65,7 +68,24 @@ async def current_value(turn: Turn, asset: Asset) -> AskResult:
     value = answers.format_value(reading.value, turn.lang)
     if isinstance(reading.value, bool) or not reading.unit:
         return turn.result(turn.text("current_state", value=value, **fields))
+    target = target_unit(turn.question)
+    if target is not None and isinstance(reading.value, int | float) and target.symbol != reading.unit:
+        try:
+            converted = await turn.tool(
+                "units.convert", {"value": reading.value, "from": reading.unit, "to": target.pint},
+                lambda: _async(convert, float(reading.value), reading.unit, target.pint),
+                lambda v: {"value": v, "unit": target.symbol},
+            )  # fmt: skip
+        except OperatorError:
+            return turn.result(turn.text("unit_not_convertible", value=value, unit=reading.unit,
+                                         target=target.symbol, **fields))  # fmt: skip
+        return turn.result(turn.text("current_value_converted", value=value, unit=reading.unit, target=target.symbol,
+                                     converted=answers.format_value(converted, turn.lang), **fields))  # fmt: skip
     return turn.result(turn.text("current_value", value=value, unit=reading.unit, **fields))
+
+
+async def _async(fn: Any, *args: Any) -> Any:
+    return fn(*args)
 
 
 async def compare(turn: Turn, assets: list[Asset]) -> AskResult:

@@ -8,7 +8,9 @@ Signals of one asset are put on one time axis (the densest signal's timestamps; 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 from asyncua import ua
@@ -65,31 +67,43 @@ async def _waveform(adapter: OpcUaAdapter, asset: Asset) -> Waveform | None:
 
 
 async def prefetch(
-    adapter: OpcUaAdapter, assets: list[Asset], days: float, now: datetime | None = None
+    adapter: OpcUaAdapter, assets: list[Asset], days: float, now: datetime | None = None, concurrency: int = 8
 ) -> InMemorySource:
-    """History of the last ``days`` and the latest waveform of each asset, as an in-memory source."""
+    """History of the last ``days`` and the latest waveform of each asset, as an in-memory source.
+
+    The reads run concurrently (at most ``concurrency`` at a time) over the adapter's sessions."""
     now = now or datetime.now(UTC)
     source = InMemorySource(clock=now)
-    for asset in assets:
-        signals = _numeric(asset)
-        series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for s in signals:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def history(asset: Asset, s: Any) -> tuple[str, tuple[np.ndarray, np.ndarray] | None]:
+        async with gate:
             try:
                 hist = await adapter.history(s, asset.endpoint, now - timedelta(days=days), now + timedelta(hours=1))
             except ua.UaError:
-                continue
-            pts = [(datetime.fromisoformat(p.time.replace("Z", "+00:00")).timestamp(), float(p.value))
-                   for p in hist.points if isinstance(p.value, int | float | bool)]  # fmt: skip
-            if pts:
-                arr = np.asarray(pts, dtype=float)
-                series[s.browse_name] = (arr[:, 0], arr[:, 1])
+                return s.browse_name, None
+        pts = [(datetime.fromisoformat(p.time.replace("Z", "+00:00")).timestamp(), float(p.value))
+               for p in hist.points if isinstance(p.value, int | float | bool)]  # fmt: skip
+        if not pts:
+            return s.browse_name, None
+        arr = np.asarray(pts, dtype=float)
+        return s.browse_name, (arr[:, 0], arr[:, 1])
+
+    async def one(asset: Asset) -> tuple[Any, ...] | None:
+        got = await asyncio.gather(*(history(asset, s) for s in _numeric(asset)))
+        series = {name: ts_vs for name, ts_vs in got if ts_vs is not None}
         if not series:
-            continue
+            return None
         t = max(series.values(), key=lambda ts_vs: len(ts_vs[0]))[0]
         aligned = {name: np.interp(t, ts, vs) for name, (ts, vs) in series.items()}
-        wave = await _waveform(adapter, asset)
+        async with gate:
+            wave = await _waveform(adapter, asset)
         line = asset.path[-2] if len(asset.path) > 1 else ""
         info = AssetInfo(id=asset.display_name, kind=asset_kind(asset), line=line, signals=tuple(aligned),
                          has_waveform=wave is not None)  # fmt: skip
-        source.add(info, t, aligned, (lambda w=wave: w) if wave is not None else None)
+        return info, t, aligned, (lambda w=wave: w) if wave is not None else None
+
+    for fetched in await asyncio.gather(*(one(a) for a in assets)):  # added in catalog order: results repeat
+        if fetched is not None:
+            source.add(*fetched)
     return source
