@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from assistant.config import PlantSettings
 from assistant.errors import OperatorError
 from assistant.llm.base import LLM
-from assistant.prompts import load_yaml, prompts_dir
+from assistant.prompts import load_yaml
 from assistant.router import Route
 from assistant.skills.history import threshold_of
 from tools.opcua.catalog import Asset
@@ -156,6 +156,8 @@ def slots_from_rails(
         slots.intent = "write_request"  # an order to change the plant: refused here, whatever else it says
         return slots
     cues = cued_intents(question) & set(dict(route.ranking))
+    if {"documents", "alarms"} <= cues and slots.intent == "alarms":
+        slots.intent = "documents"  # "what does alarm E-15 mean", "what caused the E-14 alarm in September"
     if cues and slots.intent not in cues:
         scores = dict(route.ranking)
         cue = max(cues, key=lambda i: scores[i])
@@ -183,7 +185,7 @@ def slots_from_rails(
             slots.source = "context"
     if slots.intent == "write_request" and not mentions_write_verb(question) and (slots.assets or slots.quantities):
         slots.intent = "current_value"  # "what is the set-point of T-101?" asks to read, not to write
-    if not slots.assets and not slots.ambiguous and slots.intent != "write_request":
+    if not slots.assets and not slots.ambiguous and slots.intent != "write_request" and "documents" not in cues:
         slots.unknown_codes = unknown_asset_codes(question, assets)
         of_kind = [] if slots.unknown_codes else assets_of_kind(question, assets)
         if of_kind and (slots.intent not in ASSET_FREE_INTENTS or slots.quantities):
@@ -217,29 +219,33 @@ def slots_from_rails(
 
 
 def slots_from_llm(
-    llm: LLM, question: str, intents: list[str], assets: list[Asset], max_tokens: int = 64
-) -> Slots | None:
-    """Grammar-constrained slot filling; None when the model's plan does not validate."""
-    names = sorted({a.display_name for a in assets})
-    schema = {
-        "type": "object",
-        "properties": {
-            "intent": {"enum": intents},
-            "assets": {"type": "array", "items": {"enum": names}, "maxItems": 3},
-        },
-        "required": ["intent", "assets"],
-    }
-    prompt = (
-        (prompts_dir() / "planner.txt")
-        .read_text(encoding="utf-8")
-        .format(intents=", ".join(intents), assets=", ".join(names[:200]), question=question)
-    )
-    completion = llm.complete(prompt, max_tokens=max_tokens, json_schema=schema)
+    llm: LLM, question: str, intents: list[str], assets: list[Asset], max_tokens: int = 64,
+    conversation: Conversation | None = None,
+) -> Slots | None:  # fmt: skip
+    """Grammar-constrained slot filling; None when the model's plan does not validate.
+
+    The prompt is the PLAN format the plant adapter is trained on (:mod:`assistant.finetune.formats`): a catalog
+    excerpt (assets the question names first), the previous turn when there is one, the question. The grammar's
+    enums are the intents and the excerpt's asset names, so the model cannot name anything that does not exist.
+    """
+    from assistant.finetune.formats import plan_entries, plan_excerpt, plan_prompt, plan_schema, plan_target
+
+    excerpt = plan_excerpt(question, assets)
+    names = [a.display_name for a in excerpt]
+    previous = None
+    if conversation is not None and conversation.last is not None:
+        prev_question, prev = conversation.last
+        previous = (prev_question, plan_target(prev.intent, [a.display_name for a in prev.assets]))
+    prompt = plan_prompt(plan_entries(excerpt), question, previous)
+    completion = llm.complete(prompt, max_tokens=max_tokens, json_schema=plan_schema(intents, names))
     try:
-        plan = json.loads(completion.text)
+        plan = json.loads(completion.text.strip())
     except json.JSONDecodeError:
         return None
-    if plan.get("intent") not in intents or not all(a in names for a in plan.get("assets", [])):
+    if not isinstance(plan, dict) or plan.get("intent") not in intents:
         return None
-    chosen = [a for name in plan["assets"] for a in assets if a.display_name == name]
+    chosen_names = list(dict.fromkeys(plan.get("assets") or []))
+    if not all(a in names for a in chosen_names):
+        return None
+    chosen = [a for name in chosen_names for a in excerpt if a.display_name == name]
     return Slots(intent=plan["intent"], assets=chosen, quantities=question_quantities(question), source="llm")

@@ -184,7 +184,10 @@ def assets_of_kind(question: str, assets: list[Asset], plural: bool = False) -> 
     """Assets of the kind a question names in the singular without saying which ("the pump", "der Kompressor");
     with ``plural``, also of a kind named in the plural ("the compressors", "die Pumpen")."""
     type_words = _asset_type_words()
-    qwords = set(words(question))
+    sequence = words(question)
+    generic = {fold(w) for ws in load_yaml("lexicon/indefinite.yaml").values() for w in ws}
+    # "a pump", "eine Pumpe": pumps in general, not one of this plant's
+    qwords = {w for i, w in enumerate(sequence) if not (i and sequence[i - 1] in generic)}
     kinds = {kind for kind, ws in type_words.items() if qwords & ws}
     if plural:
         kinds |= {kind for kind, ws in type_words.items()
