@@ -50,18 +50,56 @@ def _model_note(turn: Turn, model: Any) -> None:
 
 
 async def diagnose(turn: Turn, asset: Asset) -> AskResult:
+    """The bearing model on the latest vibration snapshot, and the anomaly model on all the asset's signals: a
+    clogged strainer or an air leak shows in pressures and power, not in the bearing spectrum."""
+    from tools.maintenance.datasource import NoData
     from tools.maintenance.tools import diagnose as run_diagnose
 
     source = await _source(turn, [asset])
-    res = await _run(turn, "maintenance.diagnose", {"asset": asset.display_name}, run_diagnose, source,
-                     asset.display_name)  # fmt: skip
+    lines: list[str] = []
+    try:
+        res = await _run(turn, "maintenance.diagnose", {"asset": asset.display_name}, run_diagnose, source,
+                         asset.display_name)  # fmt: skip
+    except NoData as exc:
+        lines.append(turn.text("diagnosis_no_snapshot", asset=asset.display_name, reason=exc.message))
+    else:
+        _model_note(turn, res.model)
+        evidence = ", ".join(f"{e.line} {answers.format_number(e.found_hz, turn.lang)} Hz" for e in res.evidence[:3])
+        lines.append(turn.text(
+            "diagnosis", asset=asset.display_name, fault=_fault(res.fault, turn),
+            confidence=answers.format_number(round(100 * res.confidence), turn.lang), evidence=evidence or "—",
+            rms=answers.format_number(res.velocity_rms_mm_s, turn.lang),
+            model=f"{res.model.name} {res.model.version}",
+        ))  # fmt: skip
+    if asset.display_name in {i.id for i in source.assets()}:
+        deviations, model = await _deviations(turn, source, asset)
+        lines += deviations or [turn.text("diagnosis_signals_normal", asset=asset.display_name,
+                                          model=f"{model.name} {model.version}")]  # fmt: skip
+    return turn.result("\n".join(lines))
+
+
+async def _deviations(turn: Turn, source: Any, asset: Asset) -> tuple[list[str], Any]:
+    """Lines for the signals of ``asset`` that deviate from normal operation (anomaly model), and the model."""
+    from tools.maintenance.tools import anomalies as run_anomalies
+
+    res = await _run(turn, "maintenance.anomalies",
+                     {"target": asset.display_name, "window_hours": ANOMALY_WINDOW_H, "reference_days": HISTORY_DAYS},
+                     run_anomalies, source, asset.display_name, ANOMALY_WINDOW_H, HISTORY_DAYS)  # fmt: skip
     _model_note(turn, res.model)
-    evidence = ", ".join(f"{e.line} {answers.format_number(e.found_hz, turn.lang)} Hz" for e in res.evidence[:3])
-    return turn.result(turn.text(
-        "diagnosis", asset=asset.display_name, fault=_fault(res.fault, turn),
-        confidence=answers.format_number(round(100 * res.confidence), turn.lang), evidence=evidence or "—",
-        rms=answers.format_number(res.velocity_rms_mm_s, turn.lang), model=f"{res.model.name} {res.model.version}",
-    ))  # fmt: skip
+    return [line for a in res.assets for line in _anomaly_lines(turn, a)], res.model
+
+
+def _anomaly_lines(turn: Turn, a: Any) -> list[str]:
+    if a.status == "no_data":
+        return [turn.text("anomalies_no_data", asset=a.asset, note=a.note)]
+    lines = []
+    for d in a.deviations[:3]:
+        fmt = lambda v: answers.format_number(v, turn.lang) if v is not None else "?"  # noqa: E731
+        key = "anomalies_stuck" if d.kind == "stuck" else "anomalies_found"
+        lines.append(turn.text(key, asset=a.asset, signal=d.signal, since=_when(d.since),
+                               direction=turn.text(f"dir_{d.direction}") if d.direction != "flat" else "",
+                               expected=fmt(d.expected), actual=fmt(d.actual), score=fmt(d.score)))  # fmt: skip
+    return lines
 
 
 async def remaining_life(turn: Turn, asset: Asset) -> AskResult:
@@ -153,16 +191,9 @@ async def anomalies(turn: Turn, named: list[Asset]) -> AskResult:
                          run_anomalies, source, asset.display_name, ANOMALY_WINDOW_H, HISTORY_DAYS)  # fmt: skip
         model, start, end = res.model, res.start, res.end
         for a in res.assets:
-            if a.status == "no_data":
-                found.append(turn.text("anomalies_no_data", asset=a.asset, note=a.note))
-            elif not a.deviations:
+            if a.status != "no_data" and not a.deviations:
                 quiet.append(a.asset)
-            for d in a.deviations[:3]:
-                fmt = lambda v: answers.format_number(v, turn.lang) if v is not None else "?"  # noqa: E731
-                key = "anomalies_stuck" if d.kind == "stuck" else "anomalies_found"
-                found.append(turn.text(key, asset=a.asset, signal=d.signal, since=_when(d.since),
-                                       direction=turn.text(f"dir_{d.direction}") if d.direction != "flat" else "",
-                                       expected=fmt(d.expected), actual=fmt(d.actual), score=fmt(d.score)))  # fmt: skip
+            found += _anomaly_lines(turn, a)
     if model is None:
         return turn.result(turn.text("anomalies_none", assets=", ".join(a.display_name for a in targets),
                                      start="?", end="?", model="—"))  # fmt: skip
