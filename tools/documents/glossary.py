@@ -1,0 +1,51 @@
+"""Cross-lingual query expansion: the plant and maintenance words a question uses, in the other languages.
+
+A German question about "Lagerwechsel" should find an English work order about a "bearing replaced". The
+multilingual embedding does most of that; for short technical questions the words themselves help, so the
+search also embeds the question followed by the other languages' words for the terms it uses (from the lexicons
+in ``prompts/lexicon/``: equipment kinds, quantities, qualifiers and maintenance terms)."""
+
+from __future__ import annotations
+
+import functools
+
+from assistant.prompts import load_yaml
+from tools.opcua.resolve import fold, words
+
+
+@functools.cache
+def _groups() -> tuple[dict[str, tuple[str, ...]], ...]:
+    """Term groups: language → words."""
+    groups: list[dict[str, tuple[str, ...]]] = []
+    for name in ("asset_types", "qualifiers", "maintenance_terms"):
+        for langs in load_yaml(f"lexicon/{name}.yaml").values():
+            groups.append({lang: tuple(str(w) for w in ws) for lang, ws in langs.items()})
+    for spec in load_yaml("lexicon/quantities.yaml").values():
+        groups.append({lang: tuple(str(w) for w in ws) for lang, ws in spec["words"].items()})
+    return tuple(groups)
+
+
+def _uses(question_words: list[str], term: str) -> bool:
+    tw = words(term)
+    if len(tw) > 1:
+        n = len(tw)
+        return any(question_words[i : i + n] == tw for i in range(len(question_words) - n + 1))
+    t = tw[0] if tw else ""
+    if len(t) < 4:
+        return t in question_words
+    # whole word, inflection, or part of a compound ("lagerwechsel" uses "lager" and "wechsel")
+    return any(q == t or q.startswith(t) or (len(t) >= 5 and q.endswith(t)) for q in question_words)
+
+
+def expand(question: str, languages: tuple[str, ...] = ("en", "de"), limit: int = 12) -> str:
+    """The question followed by the first word of each term it uses in ``languages`` (the corpus's languages);
+    the question alone when it uses none."""
+    qwords = words(question)
+    have = {fold(w) for w in qwords}
+    extra: list[str] = []
+    for group in _groups():
+        if any(_uses(qwords, term) for ws in group.values() for term in ws):
+            for lang in languages:
+                first = group.get(lang, ())[:1]
+                extra += [t for t in first if fold(t) not in have and t not in extra]
+    return f"{question} {' '.join(extra[:limit])}" if extra else question
