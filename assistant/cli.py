@@ -31,6 +31,7 @@ _mount_optional("tools.documents.commands", "index_app", "index")
 _mount_optional("tools.maintenance.commands", "models_app", "models")
 _mount_optional("assistant.security.passwords", "users_app", "users")
 _mount_optional("assistant.evaluation.commands", "eval_app", "eval")
+_mount_optional("assistant.report.commands", "report_app", "report")
 
 _state: dict[str, Any] = {"config": None}
 

@@ -133,5 +133,9 @@ async def test_without_historian_the_plant_history_answers(history_setup: tuple[
     finally:
         await agent.adapter.close()
     call = next(c for c in result.tool_calls if c.tool == "opcua.history")
-    assert call.result["points"] >= 150 and call.result["max"] is not None
+    stats = next(c for c in result.tool_calls if c.tool == "historian.stats")
+    assert call.result["points"] >= 150
+    assert stats.arguments["source"] == "opcua.history" and stats.result["samples"] == call.result["points"]
+    maximum = stats.result["max"]
+    assert maximum is not None and f"{maximum:.2f}".rstrip("0").rstrip(".") in result.answer
     assert "OPC UA HistoryRead" in result.answer and "mm/s" in result.answer

@@ -88,6 +88,8 @@ def langchain_tools(settings: Settings, adapter: OpcUaAdapter | None = None) -> 
 
         return await guarded(run())
 
+    from tools.kpi.langchain import kpi_langchain_tools
+
     return [
         StructuredTool.from_function(coroutine=find_assets, name="opcua_find_assets", args_schema=FindAssetsInput,
                                      description="Find plant assets matching the operator's words, ranked."),
@@ -98,4 +100,5 @@ def langchain_tools(settings: Settings, adapter: OpcUaAdapter | None = None) -> 
                                      description="Raw history of one signal over the last hours (bounded)."),
         StructuredTool.from_function(coroutine=active_alarms, name="opcua_active_alarms", args_schema=AlarmsInput,
                                      description="Alarms still standing, with code, severity, message and time."),
+        *kpi_langchain_tools(settings, adapter),
     ]  # fmt: skip

@@ -7,7 +7,10 @@
 - alarms: the plant's standing alarms before and after the question;
 - diagnosis, remaining life, plan, anomalies: the fault scenario the plant runs (known when the evaluation started
   the plant or was told the scenario), else the case's declared keywords;
-- documents, refusals, clarifications: the suite's declared expectations.
+- documents, refusals, clarifications: the suite's declared expectations;
+- production KPIs (cases with ``signal: OEE`` and a line as ``asset``): OEE, its factors and part counts computed
+  here from the historian's raw samples (machine states, good/scrap counters, ideal cycle times) over the window the
+  answer used — independently of the KPI tools' SQL (:func:`kpi_truth`).
 """
 
 from __future__ import annotations
@@ -168,6 +171,9 @@ class TruthProvider:
                 return Truth(data={**await self._periods(case, start, end), **_win(start, end, declared)})
             if e.type in ("diagnosis", "rul", "plan", "anomalies"):
                 return self._fault_truth(case)
+            if e.signal in KPI_SIGNALS and e.asset:
+                start, end, declared = self._window(case, result)
+                return self._kpi_truth(e.asset, start, end, declared)
         except KeyError as exc:
             return Truth(False, f"no truth: {exc.args[0]}")
         return Truth(data={})
@@ -213,6 +219,20 @@ class TruthProvider:
             prev = flag
         return {"periods": count, "duration_s": total, "samples": len(pts), "unit": unit, "step_s": step}
 
+    # -- production KPIs --------------------------------------------------------------------------------------
+    def _kpi_truth(self, scope: str, start: datetime, end: datetime, declared: bool) -> Truth:
+        from tools.historian import open_store
+
+        try:
+            store = open_store(self.adapter.settings, read_only=True)
+        except Exception as exc:  # no historian file yet
+            return Truth(False, f"no truth: no historian ({exc})")
+        try:
+            data = kpi_truth(store, scope, int(start.timestamp() * 1000), int(end.timestamp() * 1000))
+        finally:
+            store.close()
+        return Truth(data={**data, **_win(start, end, declared)})
+
     # -- faults -----------------------------------------------------------------------------------------------
     def _fault_truth(self, case: Case) -> Truth:
         e = case.expect
@@ -246,3 +266,51 @@ def _span(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any
     if nums:
         out.update(low=min(nums), high=max(nums))
     return out
+
+
+KPI_SIGNALS = frozenset({"OEE", "Availability", "Quality", "GoodParts", "Downtime"})
+_STOPPED, _RUNNING = 0.0, 1.0  # the demo plant's MachineState codes (its description publishes the table)
+
+
+def kpi_truth(store: Any, scope: str, start_ms: int, end_ms: int) -> dict[str, Any]:
+    """OEE of the machines under hierarchy level ``scope`` (e.g. 'Line1') from raw samples, step-wise in numpy."""
+    import numpy as np
+
+    sigs = [m for m in store.signals() if f"/{scope}/" in f"/{m.asset_path}/"]
+    machines = sorted({m.asset_path for m in sigs if m.name == "MachineState"})
+    lookback = 7 * 86400 * 1000
+    planned = run = good = scrap = ideal = 0.0
+    per: dict[str, float] = {}
+    for path in machines:
+        by_name = {m.name: m for m in sigs if m.asset_path == path}
+
+        def values(name: str, path: str = path, by_name: dict[str, Any] = by_name) -> tuple[Any, Any]:
+            s = store.series(by_name[name].id, start_ms - lookback, end_ms)
+            return s.ts, s.value
+
+        ts, st = values("MachineState")
+        keep = max(int(np.searchsorted(ts, start_ms, side="right")) - 1, 0)
+        ts, st = ts[keep:], st[keep:]
+        begin = np.maximum(ts, start_ms)
+        dur = (np.minimum(np.append(ts[1:], end_ms), end_ms) - begin).clip(min=0) / 1000.0
+        m_planned = float(dur[st != _STOPPED].sum())
+        m_run = float(dur[st == _RUNNING].sum())
+
+        def inc(name: str) -> float:
+            t, v = values(name)
+            before, last = int(np.searchsorted(t, start_ms)) - 1, int(np.searchsorted(t, end_ms)) - 1
+            return float(v[last] - v[before]) if before >= 0 and last >= 0 else 0.0
+
+        g, sc = inc("GoodParts"), inc("ScrapParts")
+        ict = float(values("IdealCycleTime")[1][-1])
+        planned, run, ideal = planned + m_planned, run + m_run, ideal + ict * (g + sc)
+        good, scrap = good + g, scrap + sc
+        per[path.rsplit("/", 1)[-1]] = (ict * g / m_planned) if m_planned else float("nan")
+    total = good + scrap
+    oee = availability = quality = None
+    if planned and run and total:
+        availability, quality = run / planned, good / total
+        oee = availability * (ideal / run) * quality
+    return {"machines": [p.rsplit("/", 1)[-1] for p in machines], "oee": oee, "availability": availability,
+            "quality": quality, "good_parts": good, "scrap_parts": scrap, "planned_s": planned, "run_s": run,
+            "downtime_s": planned - run, "per_machine_oee": per, "unit": "%"}  # fmt: skip

@@ -17,11 +17,12 @@ from asyncua.server.history import HistoryStorageInterface
 
 
 class _Series:
-    __slots__ = ("ts", "values", "variant_type")
+    __slots__ = ("texts", "ts", "values", "variant_type")
 
     def __init__(self, variant_type: ua.VariantType) -> None:
         self.ts = array("d")
         self.values = array("d")
+        self.texts: list[str] = []  # String variables keep their values here (``values`` holds NaN)
         self.variant_type = variant_type
 
 
@@ -43,13 +44,22 @@ class PlantHistory(HistoryStorageInterface):
     def register(self, node_id: ua.NodeId, variant_type: ua.VariantType) -> None:
         self._series.setdefault(node_id, _Series(variant_type))
 
-    def append(self, node_id: ua.NodeId, t: float, value: float) -> None:
+    def append(self, node_id: ua.NodeId, t: float, value: float | str) -> None:
         """Add one sample in time order (the simulator only moves forward)."""
         s = self._series[node_id]
         if s.ts and t <= s.ts[-1]:
             return
         s.ts.append(t)
-        s.values.append(float(value))
+        if s.variant_type == ua.VariantType.String:
+            s.texts.append(str(value))
+            s.values.append(float("nan"))
+        else:
+            s.values.append(float(value))
+
+    def series(self, node_id: ua.NodeId) -> tuple[array[float], array[float], list[str]]:
+        """(times, values, texts) of one node, as stored (for exporting the history to a historian)."""
+        s = self._series[node_id]
+        return s.ts, s.values, s.texts
 
     def sample_count(self) -> int:
         return sum(len(s.ts) for s in self._series.values())
@@ -60,9 +70,13 @@ class PlantHistory(HistoryStorageInterface):
     async def save_node_value(self, node_id: ua.NodeId, datavalue: ua.DataValue) -> None:
         ts = datavalue.SourceTimestamp or datetime.now(UTC)
         if datavalue.Value is not None:
-            self.append(node_id, ts.timestamp(), float(datavalue.Value.Value))
+            v = datavalue.Value.Value
+            self.append(node_id, ts.timestamp(), v if isinstance(v, str) else float(v))
 
-    def _value(self, s: _Series, v: float) -> ua.Variant:
+    def _value(self, s: _Series, i: int) -> ua.Variant:
+        if s.variant_type == ua.VariantType.String:
+            return ua.Variant(s.texts[i], s.variant_type)
+        v = s.values[i]
         if s.variant_type == ua.VariantType.Boolean:
             return ua.Variant(bool(v), s.variant_type)
         if s.variant_type in (ua.VariantType.UInt32, ua.VariantType.Int32, ua.VariantType.Int64):
@@ -90,7 +104,7 @@ class PlantHistory(HistoryStorageInterface):
             idx = idx[:limit]
         out = [
             ua.DataValue(
-                self._value(s, s.values[i]),
+                self._value(s, i),
                 SourceTimestamp=datetime.fromtimestamp(s.ts[i], UTC),
                 ServerTimestamp=datetime.fromtimestamp(s.ts[i], UTC),
             )

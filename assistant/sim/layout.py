@@ -120,6 +120,8 @@ def demo_layout() -> PlantLayout:
                     pump("P-302", "detergent dosing pump", "Reinigerdosierpumpe", nominal_rpm=1450),
                     AssetSpec("T-301", "tank", "Wash water tank T-301", "Waschwasserbehälter T-301",
                               {"volume_m3": 8.0}),
+                    AssetSpec("PM-1", "packer", "Case packer PM-1 at the end of line 3",
+                              "Kartonpacker PM-1 am Ende der Linie 3"),
                 ]),
             ]),
         ],

@@ -18,6 +18,7 @@ import numpy as np
 
 from assistant.config import FaultSettings
 from assistant.sim.layout import AssetSpec
+from assistant.sim.production import RUNNING, STOPPED, ProductionCounter, ProductionSchedule, state_description
 
 # the fault scenarios the settings accept (``sim.faults``) are the ones the physics knows
 FAULTS: tuple[str, ...] = get_args(FaultSettings.model_fields["fault"].annotation)
@@ -31,7 +32,7 @@ class SignalSpec:
     unit: str = ""
     low: float | None = None
     high: float | None = None
-    kind: str = "analog"  # analog | bool | counter | state
+    kind: str = "analog"  # analog | bool | counter | state (integer code) | text
     writable: bool = False
 
 
@@ -111,6 +112,19 @@ class AssetModel:
 
 def _clip(v: float, lo: float, hi: float) -> float:
     return max(lo, min(hi, v))
+
+
+def _machine_signals(what: str) -> tuple[SignalSpec, ...]:
+    """The production signals every machine carries (appended after the physical ones)."""
+    return (
+        SignalSpec("MachineState", state_description(), kind="state"),
+        SignalSpec("StopReason", f"Reason the {what} is not producing (empty while running)", kind="text"),
+        SignalSpec("GoodParts", "Good parts produced (counter)", kind="counter"),
+        SignalSpec("ScrapParts", "Scrap parts rejected by inspection (counter)", kind="counter"),
+        SignalSpec("IdealCycleTime", "Ideal cycle time per part", "SEC", "s", 0, 600),
+        SignalSpec("EnergyConsumption", f"Electrical energy consumed by the {what} (meter)", "KWH", "kWh", 0, 1e9,
+                   kind="counter"),
+    )  # fmt: skip
 
 
 @dataclass
@@ -229,14 +243,16 @@ class SpindleModel(AssetModel):
         SignalSpec("Power", "Spindle drive power", "KWT", "kW", 0, 40),
         SignalSpec("BearingTemperature", "Front spindle bearing temperature", "CEL", "°C", 0, 100),
         SignalSpec("Vibration", "Spindle vibration velocity RMS", "C16", "mm/s", 0, 20),
-        SignalSpec("PartsProduced", "Good parts produced (counter)", kind="counter"),
+        SignalSpec("PartsProduced", "Parts produced, good and scrap (counter)", kind="counter"),
         SignalSpec("OperatingHours", "Spindle operating hours counter", "HUR", "h", 0, 100000, kind="counter"),
+        *(_machine_signals("machining centre")),
     )
 
     def compute(self, t: float, dt: float) -> dict[str, Any]:
-        load = production_load(t)
-        cycle = (t % 240.0) / 240.0  # a 4-minute machining cycle: cutting 75 %, tool change/loading 25 %
-        cutting = load > 0.5 and cycle < 0.75
+        machine = _machine_state(self, t, dt, ideal_cycle_s=228.0, nominal_cycle_s=240.0)
+        # a 4-minute machining cycle (longer in a slow period): cutting 75 %, tool change/loading 25 %
+        cycle = _counter(self).progress
+        cutting = machine["MachineState"] == RUNNING and cycle < 0.75
         speed = self.lag("speed", 12000.0 if cutting else 0.0, dt, 2.0)
         spindle_load = (55.0 + 15.0 * math.sin(cycle * 20)) if cutting else 0.0
         power = 22.0 * spindle_load / 100.0 + (0.4 if speed > 0 else 0.0)
@@ -247,13 +263,10 @@ class SpindleModel(AssetModel):
         vib = (0.6 + 0.9 * (speed / 12000.0) + 6.0 * bearing**1.5) * (1.0 if speed > 100 else 0.1) + abs(
             self.noise(0.05)
         )
-        parts = self.state.get("parts", 0.0)
-        was_cutting = self.state.get("cutting", 0.0) > 0
-        if was_cutting and not cutting and load > 0.5:
-            parts += 1
-        self.state.update(parts=parts, cutting=float(cutting))
         hours = self.state.get("hours", 8000.0) + (dt / 3600.0 if speed > 100 else 0.0)
         self.state["hours"] = hours
+        # the machining centre's meter: spindle drive plus auxiliaries (hydraulics, coolant, controls) when on
+        _counter(self).meter(power + (2.5 if machine["MachineState"] != STOPPED else 0.3), dt)
         return {
             "Running": speed > 100,
             "Speed": speed,
@@ -261,9 +274,56 @@ class SpindleModel(AssetModel):
             "Power": power,
             "BearingTemperature": btemp,
             "Vibration": vib,
-            "PartsProduced": int(parts),
             "OperatingHours": hours,
+            **machine,
+            **_counter(self).values(),
         }
+
+
+@dataclass
+class PackerModel(AssetModel):
+    """A case packer at the end of a line: short cycles, a main drive, the same state/counter/meter signals."""
+
+    signals: tuple[SignalSpec, ...] = (
+        SignalSpec("Running", "Packer main drive running", kind="bool"),
+        SignalSpec("Power", "Electrical power input", "KWT", "kW", 0, 30),
+        SignalSpec("MotorTemperature", "Main drive motor temperature", "CEL", "°C", 0, 150),
+        SignalSpec("PartsProduced", "Cases packed, good and rejected (counter)", kind="counter"),
+        *(_machine_signals("case packer")),
+    )
+
+    def compute(self, t: float, dt: float) -> dict[str, Any]:
+        machine = _machine_state(self, t, dt, ideal_cycle_s=27.0, nominal_cycle_s=30.0)
+        running = machine["MachineState"] == RUNNING
+        state = machine["MachineState"]
+        power = (6.5 + self.noise(0.15)) if running else (1.2 if state != STOPPED else 0.2)
+        temp = self.lag("temp", ambient_c(t) + 4.0 * power, dt, 1200.0) + self.noise(0.2)
+        _counter(self).meter(power, dt)
+        return {"Running": running, "Power": max(0.0, power), "MotorTemperature": temp, **machine,
+                **_counter(self).values()}  # fmt: skip
+
+
+def _machine_state(
+    model: AssetModel, t: float, dt: float, ideal_cycle_s: float, nominal_cycle_s: float
+) -> dict[str, Any]:
+    """State and reason from the machine's seeded schedule; advances its part counters."""
+    if "production" not in model.__dict__:
+        reasons = "packer_fault_reasons" if model.spec.kind == "packer" else "fault_reasons"
+        model.__dict__["production"] = ProductionCounter(model.seed, ideal_cycle_s, nominal_cycle_s)
+        model.__dict__["schedule"] = ProductionSchedule(model.seed, reasons)
+    dtm = datetime.fromtimestamp(t, UTC)
+    hour = dtm.hour + dtm.minute / 60
+    planned = production_load(t) > 0.5
+    on_break = dtm.weekday() < 5 and 6 <= hour < 22
+    schedule: ProductionSchedule = model.__dict__["schedule"]
+    code, reason, factor, scrap = schedule.at(t, planned, on_break)
+    _counter(model).advance(code == RUNNING, dt, factor, scrap)
+    return {"MachineState": code, "StopReason": reason}
+
+
+def _counter(model: AssetModel) -> ProductionCounter:
+    counter: ProductionCounter = model.__dict__["production"]
+    return counter
 
 
 @dataclass
@@ -325,6 +385,7 @@ MODELS: dict[str, type[AssetModel]] = {
     "spindle": SpindleModel,
     "conveyor": ConveyorModel,
     "tank": TankModel,
+    "packer": PackerModel,
 }
 
 

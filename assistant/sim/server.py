@@ -1,7 +1,8 @@
 """The demo plant served over OPC UA (asyncua): address space, live values, history, alarms, faults, security.
 
 - Address space: Objects/<Site>/<Area>/<Line>/<Asset>/<Signal>, with descriptions, EngineeringUnits (UNECE) and
-  EURange on analog variables; ``LevelSetpoint`` of tanks is writable.
+  EURange on analog variables; ``LevelSetpoint`` of tanks is writable. Production machines add ``MachineState``
+  (UInt32 code with EnumStrings), ``StopReason`` (String), good/scrap counters, ideal cycle time, energy meter.
 - Time: plant time runs ``acceleration`` times the wall clock; values carry plant time as source timestamp.
 - History: every variable is historized (HistoryRead) at ``history_interval_s``; ``backfill_days`` generates past
   plant life at start, alarms included.
@@ -32,6 +33,7 @@ from assistant.sim.alarms import AlarmEngine, AlarmTransition
 from assistant.sim.history import PlantHistory
 from assistant.sim.layout import PlantLayout, demo_layout
 from assistant.sim.physics import FAULTS, AssetModel, SignalSpec, make_model
+from assistant.sim.production import state_names
 from tools.opcua.units import UNECE_NAMESPACE, unit_id
 
 NAMESPACE_URI = "urn:iiot-assistant:demo-plant"
@@ -39,6 +41,7 @@ ENDPOINT_PATH = "/iiot/demo"
 WAVEFORM_KINDS = ("pump", "spindle", "compressor")
 WAVEFORM_PERIOD_S = 10.0  # plant seconds between condition-monitoring snapshots
 WAVEFORM_SAMPLES = 8192
+NOMINAL_RPM = {"compressor": 2980.0, "spindle": 12000.0}  # speed of a snapshot taken before the plant started
 SERVER_APP_URI = "urn:iiot-assistant:demo-plant:server"
 log = logging.getLogger(__name__)
 
@@ -61,8 +64,10 @@ def _eu(spec: SignalSpec) -> ua.EUInformation:
 def _variant_type(spec: SignalSpec) -> ua.VariantType:
     if spec.kind == "bool":
         return ua.VariantType.Boolean
-    if spec.kind == "counter" and not spec.unit:
+    if spec.kind == "state" or (spec.kind == "counter" and not spec.unit):
         return ua.VariantType.UInt32
+    if spec.kind == "text":
+        return ua.VariantType.String
     return ua.VariantType.Double
 
 
@@ -72,6 +77,8 @@ def _variant(spec: SignalSpec, value: Any) -> ua.Variant:
         return ua.Variant(bool(value), vt)
     if vt == ua.VariantType.UInt32:
         return ua.Variant(int(value), vt)
+    if vt == ua.VariantType.String:
+        return ua.Variant(str(value), vt)
     return ua.Variant(float(value), vt)
 
 
@@ -123,8 +130,9 @@ class _Bound:
     model: AssetModel
     node: Any
     nodes: dict[str, tuple[ua.NodeId, SignalSpec]] = field(default_factory=dict)
-    waveform: tuple[ua.NodeId, ua.NodeId] | None = None  # (samples, sample-rate property)
+    waveform: tuple[ua.NodeId, ua.NodeId, ua.NodeId] | None = None  # (samples, sample-rate, shaft-speed property)
     waveform_at: float = -1e18
+    waveform_published: bool = False
 
 
 class PlantServer:
@@ -192,6 +200,9 @@ class PlantServer:
                 if sig.kind == "analog" or (sig.kind == "counter" and sig.unit):
                     await var.add_property(0, "EngineeringUnits", _eu(sig))
                     await var.add_property(0, "EURange", ua.Range(Low=float(sig.low or 0), High=float(sig.high or 0)))
+                if sig.kind == "state":
+                    names = [ua.LocalizedText(n, "en") for _, n in sorted(state_names().items())]
+                    await var.add_property(0, "EnumStrings", ua.Variant(names, ua.VariantType.LocalizedText))
                 if sig.writable:
                     await var.set_writable()
                 await var.write_attribute(ua.AttributeIds.Historizing, ua.DataValue(True))
@@ -211,7 +222,10 @@ class PlantServer:
                 await var.add_property(0, "EURange", ua.Range(Low=accel.low, High=accel.high))
                 fs = await var.add_property(idx, "SampleRateHz", 12800.0)
                 await fs.write_attribute(ua.AttributeIds.Description, ua.DataValue(ua.Variant(ua.LocalizedText("Hz"))))
-                bound.waveform = (nid, fs.nodeid)
+                rpm = await var.add_property(idx, "ShaftSpeedRpm", 0.0)
+                await rpm.write_attribute(ua.AttributeIds.Description,
+                                          ua.DataValue(ua.Variant(ua.LocalizedText("rpm at capture"))))  # fmt: skip
+                bound.waveform = (nid, fs.nodeid, rpm.nodeid)
             self._bound[spec.id] = bound
         await self._build_alarms(await folder((self.layout.site,)), idx)
         await self._build_simulation(await folder((self.layout.site,)), idx)
@@ -418,7 +432,7 @@ class PlantServer:
                 await self._publish_waveform(bound, values, ts)
             for name, (nid, sig) in bound.nodes.items():
                 if record:
-                    self.history.append(nid, t, float(values[name]))
+                    self.history.append(nid, t, values[name] if sig.kind == "text" else float(values[name]))
                 if live:
                     dv = ua.DataValue(
                         _variant(sig, values[name]), SourceTimestamp=ts, ServerTimestamp=datetime.now(UTC)
@@ -426,7 +440,11 @@ class PlantServer:
                     await self.server.write_attribute_value(nid, dv)
 
     async def _publish_waveform(self, bound: _Bound, values: dict[str, Any], ts: datetime) -> None:
-        """A snapshot from the bearing physics shared with the maintenance models (same faults, same severity)."""
+        """A snapshot from the bearing physics shared with the maintenance models (same faults, same severity).
+
+        Like a condition-monitoring system, it measures only while the shaft turns: a machine standing still keeps
+        its last snapshot (with the speed it was taken at); before the first run the snapshot is the one of the
+        last run before the plant started, at nominal speed."""
         from tools.maintenance.physics import DEFAULT_BEARING_FOR_KIND, bearing_waveform, recommended_fs
 
         model = bound.model
@@ -438,24 +456,26 @@ class PlantServer:
             sev = model.severity(name, self.plant_time, 8.0 if name == "bearing_outer" else 6.0)
             if sev > severity:
                 fault, severity = name, sev
+        if rpm < 60 and bound.waveform_published:
+            return
         if rpm < 60:
-            samples = model.rng.normal(0.0, 0.01, WAVEFORM_SAMPLES)
-            fs = 12800.0
-        else:
-            fs = recommended_fs(rpm)
-            samples = bearing_waveform(
-                DEFAULT_BEARING_FOR_KIND[model.spec.kind],
-                rpm,
-                fault,
-                severity,
-                fs,
-                WAVEFORM_SAMPLES,
-                model.rng,
-                machine=self._profile(model.spec.id),
-                nominal_rpm=float(model.spec.params.get("nominal_rpm", rpm)),
-            )
-        nid, fs_nid = bound.waveform  # type: ignore[misc]
+            rpm = float(model.spec.params.get("nominal_rpm", NOMINAL_RPM.get(model.spec.kind, 2950.0)))
+        fs = recommended_fs(rpm)
+        samples = bearing_waveform(
+            DEFAULT_BEARING_FOR_KIND[model.spec.kind],
+            rpm,
+            fault,
+            severity,
+            fs,
+            WAVEFORM_SAMPLES,
+            model.rng,
+            machine=self._profile(model.spec.id),
+            nominal_rpm=float(model.spec.params.get("nominal_rpm", rpm)),
+        )
+        nid, fs_nid, rpm_nid = bound.waveform  # type: ignore[misc]
+        bound.waveform_published = True
         await self.server.write_attribute_value(fs_nid, ua.DataValue(ua.Variant(fs, ua.VariantType.Double)))
+        await self.server.write_attribute_value(rpm_nid, ua.DataValue(ua.Variant(rpm, ua.VariantType.Double)))
         await self.server.write_attribute_value(
             nid, ua.DataValue(ua.Variant([float(x) for x in samples], ua.VariantType.Double), SourceTimestamp=ts)
         )

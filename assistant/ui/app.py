@@ -225,6 +225,14 @@ def build_app(settings: Settings) -> gr.Blocks:
                         plan_note = gr.Markdown("", elem_id="plan-note")
                 refresh_btn = reg(gr.Button(t(d, "overview_refresh"), elem_id="overview-refresh"),
                                   lambda lg: gr.Button(t(lg, "overview_refresh")))  # fmt: skip
+                with gr.Row():
+                    report_line = reg(gr.Textbox(label=t(d, "report_line"), placeholder=t(d, "report_line_placeholder"),
+                                                 elem_id="report-line", scale=3),
+                                      lambda lg: gr.Textbox(label=t(lg, "report_line")))  # fmt: skip
+                    report_btn = reg(gr.Button(t(d, "report_button"), elem_id="shift-report", scale=1),
+                                     lambda lg: gr.Button(t(lg, "report_button")))  # fmt: skip
+                report_file = gr.File(label=t(d, "report_file"), elem_id="report-file")
+                report_md = gr.Markdown("", elem_id="report-body")
                 timer = gr.Timer(OVERVIEW_REFRESH_S)
 
             # -- control ------------------------------------------------------------------------------------
@@ -387,6 +395,17 @@ def build_app(settings: Settings) -> gr.Blocks:
         tab_overview.select(refresh_overview, [lang_state], overview_out, concurrency_id="overview").then(
             refresh_plan, [lang_state], [plan_df, plan_note], concurrency_id="plan"
         )
+
+        async def on_report(line: str, lang: str) -> tuple[Any, Any]:
+            from assistant.report.ui import shift_report
+
+            try:
+                md, path = await backend.on_ops(lambda agent: shift_report(agent, line, lang))
+            except OperatorError as exc:
+                return None, t(lang, "report_failed", message=exc.message)
+            return path, md
+
+        report_btn.click(on_report, [report_line, lang_state], [report_file, report_md], concurrency_id="report")
 
         def on_asset_click(evt: gr.SelectData, table: Any, lang: str) -> tuple[Any, Any]:
             row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index

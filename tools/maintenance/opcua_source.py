@@ -48,17 +48,22 @@ async def _waveform(adapter: OpcUaAdapter, asset: Asset) -> Waveform | None:
     async def read(client):  # type: ignore[no-untyped-def]
         node = client.get_node(sig.node_id)
         dv = await node.read_data_value()
-        fs = 12800.0
+        fs, at_rpm = 12800.0, None
         for child in await node.get_properties():
-            if (await child.read_browse_name()).Name == "SampleRateHz":
+            name = (await child.read_browse_name()).Name
+            if name == "SampleRateHz":
                 fs = float(await child.read_value())
-        return dv, fs
+            elif name == "ShaftSpeedRpm":  # the speed the snapshot was taken at (it may stand still now)
+                at_rpm = float(await child.read_value())
+        return dv, fs, at_rpm
 
-    dv, fs = await adapter.call(asset.endpoint, read)
+    dv, fs, at_rpm = await adapter.call(asset.endpoint, read)
     samples = np.asarray(dv.Value.Value if dv.Value is not None else [], dtype=float)
     speed = next((s for s in asset.signals if fold(s.browse_name) == "speed"), None)
     rpm = 0.0
-    if speed is not None:
+    if at_rpm:
+        rpm = at_rpm
+    elif speed is not None:
         rpm = float((await adapter.read([speed], asset.endpoint))[0].value or 0.0)
     elif asset_kind(asset) == "compressor":
         rpm = 2980.0
