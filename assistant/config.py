@@ -75,6 +75,11 @@ class LlmSettings(_Section):
     n_ctx: int = Field(2048, ge=256)
     max_tokens: int = Field(96, gt=0)
     timeout_s: float = Field(30.0, gt=0)
+    adapter: str = Field(
+        "bundled",
+        description="LoRA adapter for llama.cpp: 'bundled' (the shipped plant adapter, for the bundled model), "
+        "'none', or a GGUF adapter file",
+    )
     rewrite_answers: bool = Field(False, description="let the LLM rephrase template answers (grounding-checked)")
     plan_when_unsure: bool = Field(
         False, description="let the LLM fill the plan (intent, assets; catalog enums) when the router is unsure"
@@ -150,6 +155,11 @@ class HistorianSettings(_Section):
     sampling_interval_ms: int = Field(1000, gt=0)
     max_window_days: float = Field(400.0, gt=0)
     max_points: int = Field(500, gt=0, description="largest series handed to the assistant; more is summarised")
+    initial_backfill_h: float = Field(24.0, ge=0, description="history read from a server the first time it is seen")
+    max_backfill_days: float = Field(7.0, ge=0, description="longest gap the collector fills from HistoryRead")
+    compact_interval_h: float = Field(
+        24.0, ge=0, description="rewrite the store ordered by signal and time this often (0: never)"
+    )
 
 
 class KnowledgeSettings(_Section):

@@ -172,3 +172,28 @@ def test_collect_command_beside_reader_processes(demo_plant: PlantServer, tmp_pa
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err[-2000:]
     assert "written" in err and "P-101" not in err  # the final status line, no traceback
+
+
+async def test_collector_compacts_the_store_on_schedule_and_loses_nothing(
+    demo_plant: PlantServer, tmp_path: Path
+) -> None:
+    store = DuckDBStore(tmp_path / "history.duckdb")
+    store.ensure_schema()
+    settings = Settings(data_dir=tmp_path / "data", opcua={"endpoints": [demo_plant.endpoint]})
+    h = settings.historian
+    h.initial_backfill_h, h.compact_interval_h, h.flush_interval_s = 0.05, 4 / 3600, 0.2
+    collector = Collector(settings, store)
+    assert collector.initial_backfill_s == 180 and collector.max_backfill_s == 7 * 86400
+    count = lambda: store._query("SELECT count(*) FROM samples")[0][0]  # noqa: E731
+    await collector.start()
+    try:
+        await until(lambda: count() > 0, "samples collected")
+        await until(lambda: collector.compactions >= 1, "a scheduled compaction")
+        await collector.flush()
+        before = count()
+        await until(lambda: count() > before, "collection goes on after the compaction")
+    finally:
+        await collector.stop()
+    after = count()
+    assert before > 0 and after >= before, "compaction keeps every sample"
+    store.close()

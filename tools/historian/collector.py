@@ -15,6 +15,7 @@ import contextlib
 import functools
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -116,15 +117,18 @@ class Collector:
     store: HistorianStore
     adapter: OpcUaAdapter | None = None
     spool_dir: Path | None = None
-    initial_backfill_s: float = 86400.0
-    max_backfill_s: float = 7 * 86400.0
+    initial_backfill_s: float = field(init=False)  # from historian.initial_backfill_h
+    max_backfill_s: float = field(init=False)  # from historian.max_backfill_days
     watch_interval_s: float = 1.0
     retry_max_s: float = 10.0
     queue_size: int = 100
     status: dict[str, EndpointStatus] = field(default_factory=dict)
+    compactions: int = 0
 
     def __post_init__(self) -> None:
         h = self.settings.historian
+        self.initial_backfill_s = h.initial_backfill_h * 3600.0
+        self.max_backfill_s = h.max_backfill_days * 86400.0
         self.adapter = self.adapter or OpcUaAdapter(self.settings)
         if self.spool_dir is None:
             self.spool_dir = self.settings.path("historian", "spool", "x").parent
@@ -151,6 +155,7 @@ class Collector:
         await asyncio.to_thread(self.writer.load_state)
         tasks = [asyncio.create_task(self._endpoint_loop(e.url)) for e in self.adapter.endpoints]
         flusher = asyncio.create_task(self._flush_loop())
+        compactor = asyncio.create_task(self._compact_loop())
         self.started.set()
         try:
             await self._stop.wait()
@@ -161,7 +166,8 @@ class Collector:
             for held in self._carry.values():
                 self.writer.add(sorted(held))
             flusher.cancel()
-            await asyncio.gather(flusher, return_exceptions=True)
+            compactor.cancel()
+            await asyncio.gather(flusher, compactor, return_exceptions=True)
             spooled = await asyncio.to_thread(self.writer.close)
             if spooled:
                 log.warning("historian: %d samples spooled at shutdown (store unavailable)", spooled)
@@ -180,6 +186,24 @@ class Collector:
                 waited += min(0.05, interval)
             if self.writer.pending:
                 await self.flush()
+
+    async def _compact_loop(self) -> None:
+        """Every ``historian.compact_interval_h``: rewrite the store ordered by signal and time, so queries on one
+        signal skip most of the data (a collector writes in time order, interleaving all signals)."""
+        interval = self.settings.historian.compact_interval_h * 3600.0
+        if interval <= 0:
+            return
+        while True:
+            await asyncio.sleep(interval)
+            t0 = time.perf_counter()
+            try:
+                await self.flush()
+                await asyncio.to_thread(self.store.compact)
+            except Exception as exc:  # the store may be down: samples stay spooled, compaction waits a round
+                log.warning("historian: compaction skipped: %s", exc)
+            else:
+                self.compactions += 1
+                log.info("historian: store compacted in %.1f s", time.perf_counter() - t0)
 
     # --- one endpoint -----------------------------------------------------------------------------------
     async def _endpoint_loop(self, url: str) -> None:
