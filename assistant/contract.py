@@ -36,3 +36,5 @@ class AskResult(BaseModel):
     grounded: bool = True
     kind: Literal["answer", "clarification", "refusal", "error"] = "answer"
     error: str | None = None
+    assets: list[str] = Field(default_factory=list, description="the assets the answer is about")
+    from_context: bool = Field(False, description="a follow-up: assets or intent came from the conversation")

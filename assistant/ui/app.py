@@ -80,6 +80,11 @@ READ_ALOUD_JS = """
 """
 
 
+
+def _session(request: gr.Request | None) -> str | None:
+    """The browser session a question comes from (its conversation), when Gradio says."""
+    return getattr(request, "session_hash", None) or None
+
 def _lang_choices() -> list[tuple[str, str]]:
     return [(t(code, "language_name"), code) for code in ui_languages()]
 
@@ -301,7 +306,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             return render_evidence(shown, lang, answer.notes), plot_update
 
         async def respond(message: str, history: list[dict[str, Any]] | None, lang: str,
-                          asset: str | None):  # type: ignore[no-untyped-def]  # fmt: skip
+                          asset: str | None, request: gr.Request):  # type: ignore[no-untyped-def]  # fmt: skip
             message = (message or "").strip()
             if not message:
                 yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -310,7 +315,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             yield "", history, gr.skip(), gr.skip(), gr.skip()
             q_lang = detect_language(message, fallback=lang)
             try:
-                async for kind, payload in backend.ask_stream(message, q_lang, asset):
+                async for kind, payload in backend.ask_stream(message, q_lang, asset, _session(request)):
                     if kind == "delta":
                         history[-1] = {"role": "assistant", "content": payload}
                         yield gr.skip(), history, gr.skip(), gr.skip(), gr.skip()
@@ -326,8 +331,11 @@ def build_app(settings: Settings) -> gr.Blocks:
             respond, *chat_io, concurrency_id="ask", concurrency_limit=ui_workers(settings) * 2, api_name="ask"
         )
         question.submit(respond, *chat_io, concurrency_id="ask")
-        new_btn.click(lambda lang: ([], render_evidence(None, lang), gr.Plot(value=None, visible=False), None, ""),
-                      [lang_state], [chat, evidence, plot, last_asset, question], queue=False)  # fmt: skip
+        def new_conversation(lang: str, request: gr.Request) -> tuple[Any, ...]:
+            backend.forget(_session(request))
+            return [], render_evidence(None, lang), gr.Plot(value=None, visible=False), None, ""
+
+        new_btn.click(new_conversation, [lang_state], [chat, evidence, plot, last_asset, question], queue=False)
 
         # -- voice ------------------------------------------------------------------------------------------
         async def on_audio(path: str | None, lang: str) -> tuple[Any, Any]:
@@ -351,12 +359,12 @@ def build_app(settings: Settings) -> gr.Blocks:
                              concurrency_limit=1)  # fmt: skip
         audio.upload(on_audio, [audio, lang_state], [transcript, voice_status], concurrency_id="stt")
 
-        async def on_voice_send(text: str, lang: str, asset: str | None) -> tuple[Any, ...]:
+        async def on_voice_send(text: str, lang: str, asset: str | None, request: gr.Request) -> tuple[Any, ...]:
             text = (text or "").strip()
             if not text:
                 return f"**{t(lang, 'voice_nothing_heard')}**", "", "", asset
             try:
-                answer = await backend.ask(text, detect_language(text, fallback=lang), asset)
+                answer = await backend.ask(text, detect_language(text, fallback=lang), asset, _session(request))
             except OperatorError as exc:
                 msg = t(lang, "error_prefix", message=exc.message)
                 return msg, msg, render_evidence({"error": exc.message}, lang), asset

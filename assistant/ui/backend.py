@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from assistant.config import Settings
 from assistant.contract import AskResult
 from assistant.errors import OperatorError
 from assistant.loop_thread import LoopThread
+from assistant.planner import Conversation
 from assistant.ui.texts import t, words
 from tools.opcua.catalog import Asset, Signal
 from tools.opcua.control import Confirmation, Controller
@@ -37,6 +39,7 @@ CHUNK_DELAY_S = 0.03
 DEFAULT_HISTORY_HOURS = 1.0
 MAX_CHART_POINTS = 2000
 OVERVIEW_SIGNALS_PER_ASSET = 4
+MAX_SESSIONS = 500  # conversations kept (least recently used dropped)
 
 
 def ui_workers(settings: Settings) -> int:
@@ -87,6 +90,20 @@ class Backend:
         self.workers = [_Worker(settings, f"ui-agent-{i}", None) for i in range(ui_workers(settings))]
         self._free: asyncio.Queue[_Worker] | None = None
         self.controller = Controller(settings, self.ops.agent.adapter, audit_log(settings.data_dir))
+        # the agent's conversation per browser session: follow-ups ("and yesterday?") inherit intent, assets, words
+        self._conversations: OrderedDict[str, Conversation] = OrderedDict()
+
+    def conversation(self, session: str) -> Conversation:
+        conv = self._conversations.pop(session, None) or Conversation()
+        self._conversations[session] = conv
+        while len(self._conversations) > MAX_SESSIONS:
+            self._conversations.popitem(last=False)
+        return conv
+
+    def forget(self, session: str | None) -> None:
+        """'New conversation': follow-ups no longer lean on earlier questions."""
+        if session:
+            self._conversations.pop(session, None)
 
     def _shared_router(self) -> Any:
         if self._router is None:
@@ -130,17 +147,26 @@ class Backend:
             return f"{question.rstrip()} ({last_asset})", last_asset
         return question, None
 
-    async def ask(self, question: str, language: str | None, last_asset: str | None = None) -> Answer:
+    async def ask(
+        self, question: str, language: str | None, last_asset: str | None = None, session: str | None = None
+    ) -> Answer:
+        """Answer in the session's conversation (the agent resolves follow-ups); without a session, a follow-up
+        that names no asset is asked about ``last_asset``."""
         await asyncio.to_thread(self._shared_router)
-        asked, ctx = await self.contextualize(question, last_asset)
-        result: AskResult = await self._with_worker(lambda a: a.ask(asked, language=language))
+        if session:
+            asked, ctx, conv = question, None, self.conversation(session)
+        else:
+            (asked, ctx), conv = await self.contextualize(question, last_asset), None
+        result: AskResult = await self._with_worker(lambda a: a.ask(asked, language=language, conversation=conv))
         lang = result.language
         answer = Answer(result.model_dump(mode="json"), asked)
-        if ctx:
-            answer.notes.append(t(lang, "context_note", asset=ctx))
+        if ctx or (result.from_context and result.assets):
+            answer.notes.append(t(lang, "context_note", asset=ctx or ", ".join(result.assets)))
         with contextlib.suppress(OperatorError):
             assets = await self.assets()
             best = resolve_assets(asked, assets).best
+            if best is None and result.assets:  # the agent's own resolution (a follow-up names no asset)
+                best = next((m for a in result.assets if (m := resolve_assets(a, assets).best)), None)
             answer.asset = best.asset.display_name if best else None
             if best is not None and self.wants_history(asked, lang) and not _has_series(result):
                 call = await self.history_call(asked, best.asset, lang)
@@ -149,10 +175,10 @@ class Backend:
                     answer.notes.append(t(lang, "chart_source_history", node=call["result"].get("stable_id", "")))
         return answer
 
-    async def ask_stream(self, question: str, language: str | None,
-                         last_asset: str | None = None) -> AsyncIterator[tuple[str, Any]]:  # fmt: skip
+    async def ask_stream(self, question: str, language: str | None, last_asset: str | None = None,
+                         session: str | None = None) -> AsyncIterator[tuple[str, Any]]:  # fmt: skip
         """Events for the UI: ``("delta", text so far)`` … then ``("result", Answer)``."""
-        answer = await self.ask(question, language, last_asset)
+        answer = await self.ask(question, language, last_asset, session)
         text = answer.result.get("answer", "")
         parts = re.split(r"(\s+)", text)
         shown = ""
