@@ -77,7 +77,7 @@ def test_ask_unseen_plant(other_plant, data_dir, question, expected_value, expec
 
 def test_plain_output_is_the_answer(other_plant, data_dir) -> None:  # type: ignore[no-untyped-def]
     out = run_cli("ask", "Temperatur von P-101?", "--opcua", other_plant, data_dir=data_dir)
-    assert out.returncode == 0 and out.stdout.startswith("Temperatur von Pump P101: aktuell 61,5 °C")
+    assert out.returncode == 0 and out.stdout.startswith("Temperatur (Casing Temp) von Pump P101: aktuell 61,5 °C")
 
 
 def test_unreachable_endpoint(data_dir) -> None:  # type: ignore[no-untyped-def]
