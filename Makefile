@@ -5,7 +5,7 @@ setup:
 	scripts/setup.sh
 
 setup-dev:
-	IIOT_SYSTEM_PACKAGES="$(TEST_SYSTEM_PACKAGES)" scripts/setup.sh dev
+	IIOT_SYSTEM_PACKAGES="$(TEST_SYSTEM_PACKAGES)" scripts/setup.sh dev,train
 
 # Debian packages the test suite uses (installed by `make test` when missing, as root)
 TEST_SYSTEM_PACKAGES := clickhouse-server chromium espeak-ng sox nodejs

@@ -22,7 +22,6 @@ from assistant.grounding import check_grounding
 from assistant.language import detect_language
 from assistant.llm.base import LLM
 from assistant.planner import ASSET_FREE_INTENTS, Conversation, Slots, slots_from_llm, slots_from_rails
-from assistant.prompts import prompts_dir
 from assistant.router import SemanticRouter
 from assistant.skills import alarms, documents, history, kpi, live, maintenance
 from assistant.turn import Turn
@@ -100,8 +99,10 @@ class Agent:
         lang = language or detect_language(text, fallback=self.settings.language)
         turn = Turn(self, text, lang, assets=[])
         result = await self._answer(turn, conversation)
-        if turn.slots is not None and turn.slots.source == "llm":
-            result.mode = "llm"
+        if turn.slots is not None:
+            result.mode = "llm" if turn.slots.source == "llm" else result.mode
+            result.assets = [a.display_name for a in turn.slots.assets]
+            result.from_context = turn.slots.source == "context"
         if result.kind == "answer" and self.settings.llm.rewrite_answers and result.citations:
             self._rewrite(result)
         result.grounded = check_grounding(result.answer, self._evidence(result)).grounded
@@ -127,13 +128,13 @@ class Agent:
         turn.slots = slots
         if conversation is not None:
             conversation.remember(turn.question, slots)
+        if (kpi_intent := kpi.handles(turn)) is not None:  # may hand an unsure KPI guess back to the other intents
+            return await kpi.answer(turn, kpi_intent)
         intent, asset = slots.intent, slots.asset
         if intent == "out_of_scope":
             return turn.result(turn.text("out_of_scope"), "refusal")
         if intent == "write_request":
             return turn.result(turn.text("write_refused"), "refusal")
-        if (kpi_intent := kpi.handles(turn)) is not None:
-            return await kpi.answer(turn, kpi_intent)
         if slots.ambiguous and not slots.assets:
             options = ", ".join(f"{m.asset.display_name} ({m.asset.path_text})" for m in slots.ambiguous[:4])
             return turn.result(turn.text("clarify_asset", options=options), "clarification")
@@ -183,8 +184,13 @@ class Agent:
         return [*calls, *(c.model_dump() for c in result.citations)]
 
     def _rewrite(self, result: AskResult) -> None:
-        """Let the LLM rephrase the template answer; keep it only if every number and code is grounded."""
-        prompt = (prompts_dir() / "rewrite.txt").read_text(encoding="utf-8").format(answer=result.answer)
+        """Let the LLM rephrase the template answer; keep it only if every number and code is grounded.
+
+        The prompt is the ANSWER format the plant adapter is trained on (:mod:`assistant.finetune.formats`).
+        """
+        from assistant.finetune.formats import answer_prompt
+
+        prompt = answer_prompt(result.language, result.answer)
         completion = self.llm.complete(prompt, max_tokens=self.settings.llm.max_tokens, stop=["\n"])
         candidate = completion.text.strip()
         report = check_grounding(candidate, self._evidence(result))

@@ -12,7 +12,6 @@ Three layers, cheapest first:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
@@ -225,10 +224,11 @@ def slots_from_llm(
     """Grammar-constrained slot filling; None when the model's plan does not validate.
 
     The prompt is the PLAN format the plant adapter is trained on (:mod:`assistant.finetune.formats`): a catalog
-    excerpt (assets the question names first), the previous turn when there is one, the question. The grammar's
-    enums are the intents and the excerpt's asset names, so the model cannot name anything that does not exist.
+    excerpt (assets the question names first), the previous turn when there is one, the question. A plan is kept
+    only inside the enums (the intents, the excerpt's asset names); when the free greedy plan is outside them, the
+    grammar-constrained decode decides — the model cannot name anything that does not exist.
     """
-    from assistant.finetune.formats import plan_entries, plan_excerpt, plan_prompt, plan_schema, plan_target
+    from assistant.finetune.formats import decode_plan, plan_entries, plan_excerpt, plan_prompt, plan_target
 
     excerpt = plan_excerpt(question, assets)
     names = [a.display_name for a in excerpt]
@@ -237,15 +237,8 @@ def slots_from_llm(
         prev_question, prev = conversation.last
         previous = (prev_question, plan_target(prev.intent, [a.display_name for a in prev.assets]))
     prompt = plan_prompt(plan_entries(excerpt), question, previous)
-    completion = llm.complete(prompt, max_tokens=max_tokens, json_schema=plan_schema(intents, names))
-    try:
-        plan = json.loads(completion.text.strip())
-    except json.JSONDecodeError:
+    plan, _text = decode_plan(llm, prompt, intents, names, max_tokens=max_tokens)
+    if plan is None:
         return None
-    if not isinstance(plan, dict) or plan.get("intent") not in intents:
-        return None
-    chosen_names = list(dict.fromkeys(plan.get("assets") or []))
-    if not all(a in names for a in chosen_names):
-        return None
-    chosen = [a for name in chosen_names for a in excerpt if a.display_name == name]
+    chosen = [a for name in plan["assets"] for a in excerpt if a.display_name == name]
     return Slots(intent=plan["intent"], assets=chosen, quantities=question_quantities(question), source="llm")

@@ -4,6 +4,8 @@ The system is the demo plant started in process (backfilled history, the demo fa
 indexed when the documents tool is installed), or existing OPC UA servers (``opcua``). Modes:
 
 - ``router``: the agent on rails (default); ``llm``: the agent with LLM rephrasing (``llm.rewrite_answers``);
+- ``llm-base`` / ``llm-adapter``: the agent with the LLM planning when the router is unsure and rephrasing, on the
+  base model alone (``llm.adapter = none``) or with the plant LoRA adapter (``llm.adapter``, else the shipped one);
 - baselines: ``llm-only`` (the configured LLM answers from the question alone, no tools) and ``retrieval-only``
   (the top passage of the document search is the answer) — so the value of the tools is visible.
 
@@ -42,8 +44,9 @@ from assistant.evaluation.truth import Truth, TruthProvider
 from assistant.llm.base import LLM, Completion
 from tools.opcua.adapter import OpcUaAdapter
 
-Mode = Literal["router", "llm", "llm-only", "retrieval-only"]
-MODES: tuple[str, ...] = ("router", "llm", "llm-only", "retrieval-only")
+Mode = Literal["router", "llm", "llm-base", "llm-adapter", "llm-only", "retrieval-only"]
+MODES: tuple[str, ...] = ("router", "llm", "llm-base", "llm-adapter", "llm-only", "retrieval-only")
+AGENT_MODES: tuple[str, ...] = ("router", "llm", "llm-base", "llm-adapter")
 BASELINES: tuple[str, ...] = ("llm-only", "retrieval-only")
 
 
@@ -125,12 +128,30 @@ def running_system(settings: Settings, opts: EvalOptions) -> Iterator[dict[str, 
     try:
         loop.run(plant.start(), timeout=1800)
         settings.opcua.endpoints = [EndpointSettings(url=plant.endpoint)]
+        _fill_historian(settings, plant)
         yield {"plant": "demo (in process)", "endpoints": [plant.endpoint], "faults": faults, "started": time.time(),
                "seed": opts.seed, "backfill_days": opts.backfill_days}  # fmt: skip
     finally:
         with contextlib.suppress(Exception):
             loop.run(plant.stop(), timeout=30)
         loop.close()
+
+
+def _fill_historian(settings: Settings, plant: Any) -> None:
+    """The demo plant's backfilled history into the settings' DuckDB historian, as the demo's collector would have
+    stored it: KPI and history questions then run on the historian like at a plant (a fresh data folder only)."""
+    from assistant.sim.export import export_history
+    from tools.historian import duckdb_path
+    from tools.historian.duckdb_store import DuckDBStore
+
+    if settings.historian.backend != "duckdb" or duckdb_path(settings).exists():
+        return
+    store = DuckDBStore(duckdb_path(settings))
+    try:
+        store.ensure_schema()
+        export_history(plant, store)
+    finally:
+        store.close()
 
 
 def _free_port() -> int:
@@ -186,11 +207,18 @@ class Responder:
                 self.settings.llm.model_path = path
             else:
                 self.settings.llm.model = opts.model
-        if mode in ("router", "llm"):
+        if mode in AGENT_MODES:
             from assistant.agent import Agent
 
-            self.settings.llm.rewrite_answers = mode == "llm"
-            self.agent = Agent(self.settings, llm_factory=self._llm if mode == "llm" else None, router=router)
+            uses_llm = mode != "router"
+            self.settings.llm.rewrite_answers = uses_llm
+            if mode in ("llm-base", "llm-adapter"):
+                self.settings.llm.plan_when_unsure = True
+                if mode == "llm-base":
+                    self.settings.llm.adapter = "none"
+                elif self.settings.llm.adapter.lower() == "none":
+                    self.settings.llm.adapter = "bundled"
+            self.agent = Agent(self.settings, llm_factory=self._llm if uses_llm else None, router=router)
             self.agent.tool_log = tool_call_log(log_dir)
         elif mode == "llm-only":
             try:
@@ -330,7 +358,7 @@ async def _run_all(
     from assistant.embeddings import embed
     from assistant.router import SemanticRouter
 
-    needs_router = any(m in ("router", "llm") for m in opts.modes)
+    needs_router = any(m in AGENT_MODES for m in opts.modes)
     router = SemanticRouter(embed, settings.cache_path) if needs_router else None
     truth_adapter = OpcUaAdapter(settings)
     truth = TruthProvider(truth_adapter, system.get("faults"), system.get("started"))

@@ -37,8 +37,15 @@ class LlamaCppLLM:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LlamaCppLLM:
+        """The configured model plus the LoRA adapter of ``llm.adapter`` (the shipped plant adapter by default)."""
+        from assistant.finetune.convert import resolve_adapter_path
+
         s = settings.llm
-        return cls(resolve_model_path(settings), n_threads=s.n_threads, n_ctx=s.n_ctx, timeout_s=s.timeout_s)
+        model, adapter = resolve_model_path(settings), resolve_adapter_path(settings)
+        llm = cls(model, n_threads=s.n_threads, n_ctx=s.n_ctx, timeout_s=s.timeout_s, lora_path=adapter)
+        if adapter is not None:
+            llm.name = f"{model.stem}+{adapter.stem}"
+        return llm
 
     def _grammar(self, json_schema: dict[str, Any] | None) -> Any:
         if json_schema is None:

@@ -98,3 +98,70 @@ def evaluate(
         "detection_delay_s": None if delay is None else round(delay),
         "latency_ms": round(lat["diagnose"] + lat["remaining_useful_life"], 2),
     }))  # fmt: skip
+
+
+ADAPTER_HELP = "GGUF adapter file (default: the data folder's; --ship: the repository's models/adapter/)"
+
+
+@models_app.command("finetune")
+def finetune(
+    plant: Annotated[bool, typer.Option("--plant", help="train on the configured plant's browsed catalog")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help=ADAPTER_HELP)] = None,
+    ship: Annotated[bool, typer.Option("--ship", help="write the repository's shipped adapter + model card")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="continue from the last checkpoint")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="data and training seed")] = 0,
+    plan_examples: Annotated[int, typer.Option("--plan-examples", help="synthetic PLAN examples")] = 480,
+    answer_examples: Annotated[int, typer.Option("--answer-examples", help="synthetic ANSWER examples")] = 150,
+    max_steps: Annotated[int, typer.Option("--max-steps", help="stop after this many steps (0: epochs)")] = 0,
+    epochs: Annotated[float, typer.Option("--epochs", help="passes over the training data")] = 1.0,
+    stop_after: Annotated[int, typer.Option("--stop-after", help="stop after N steps of the schedule")] = 0,
+    time_budget: Annotated[float, typer.Option("--time-budget", help="seconds; stop, export, --resume later")] = 0.0,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML settings file")] = None,
+) -> None:
+    """LoRA-fine-tune the bundled LLM on synthetic plant data (CPU; needs the [train] extra) → GGUF adapter."""
+    from assistant.finetune.card import write_model_card
+    from assistant.finetune.convert import SHIPPED_ADAPTER, default_adapter_path
+    from assistant.finetune.train import TrainConfig, run_finetune
+
+    settings = _settings(config)
+    target = out or (SHIPPED_ADAPTER if ship else default_adapter_path(settings, plant))
+    cfg = TrainConfig(seed=seed, epochs=epochs, max_steps=max_steps, stop_after=stop_after, time_budget_s=time_budget)
+    summary = run_finetune(settings, Path(target), plant=plant, resume=resume, seed=seed, n_plan=plan_examples,
+                           n_answer=answer_examples, cfg=cfg, log=typer.echo)  # fmt: skip
+    if ship:
+        write_model_card(Path(target).parent, summary, adapter=Path(target))
+    if Path(target) != SHIPPED_ADAPTER:
+        typer.echo(f"use it: set llm.adapter = \"{target}\"")
+
+
+@models_app.command("evaluate-adapter")
+def evaluate_adapter(
+    adapter: Annotated[Path | None, typer.Option("--adapter", help="GGUF adapter (default: the shipped one)")] = None,
+    plans: Annotated[int, typer.Option("--plans", help="held-out PLAN examples (0: all 100)")] = 0,
+    answers: Annotated[int, typer.Option("--answers", help="held-out ANSWER examples (0: all 100)")] = 0,
+    base: Annotated[bool, typer.Option("--base/--no-base", help="also score the base model without adapter")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="held-out data seed")] = 0,
+    report: Annotated[Path | None, typer.Option("--report", help="write the full results (JSON)")] = None,
+    card: Annotated[bool, typer.Option("--card", help="store figures beside the adapter, refresh its card")] = False,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML settings file")] = None,
+) -> None:
+    """Held-out plan/answer accuracy of the LoRA adapter with llama.cpp, adapter size, speed; last line JSON."""
+    from assistant.finetune.convert import SHIPPED_ADAPTER
+    from assistant.finetune.evaluate import evaluate_adapter_file
+
+    settings = _settings(config)
+    result = evaluate_adapter_file(settings, Path(adapter or SHIPPED_ADAPTER), n_plans=plans, n_answers=answers,
+                                   with_base=base, seed=seed, log=typer.echo)  # fmt: skip
+    if report:
+        report.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    if card:
+        import sys
+
+        from assistant.finetune.card import write_model_card
+
+        target = Path(adapter or SHIPPED_ADAPTER)
+        stored = {k: v for k, v in result.items() if k != "outputs"}
+        stored["command"] = "iiot-assistant models evaluate-adapter " + " ".join(sys.argv[3:])
+        target.with_suffix(".eval.json").write_text(json.dumps(stored, indent=1, ensure_ascii=False), encoding="utf-8")
+        write_model_card(target.parent, adapter=target)
+    typer.echo(json.dumps(result["summary"], ensure_ascii=False))
