@@ -26,6 +26,7 @@ from tools.opcua.resolve import (
     AssetMatch,
     Resolution,
     assets_of_kind,
+    contains_phrase,
     fold,
     question_quantities,
     resolve_assets,
@@ -119,14 +120,9 @@ def cued_intents(question: str) -> set[str]:
         for cue in (c for cs in langs.values() for c in cs):
             cw = words(cue)
             single = len(cw) == 1 and any(q == cw[0] or (len(cw[0]) >= 5 and q.startswith(cw[0])) for q in qwords)
-            if single or (len(cw) > 1 and _phrase_in(qwords, cw)):
+            if single or (len(cw) > 1 and contains_phrase(qwords, cue)):
                 found.add(intent)
     return found
-
-
-def _phrase_in(haystack: list[str], phrase: list[str]) -> bool:
-    n = len(phrase)
-    return any(haystack[i : i + n] == phrase for i in range(len(haystack) - n + 1))
 
 
 def names_a_time(question: str, plant: PlantSettings | None = None) -> bool:

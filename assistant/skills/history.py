@@ -29,7 +29,8 @@ _NUMBER = re.compile(r"(?<![\w-])(\d+(?:[.,]\d+)?)\s*(°\s?[CF]|bar|mbar|mm/s|rp
                      re.IGNORECASE)  # fmt: skip
 
 
-def _window_expression(turn: Turn) -> str:
+def window_expression(turn: Turn, default: str = "last hour") -> str:
+    """The time expression the question (or the earlier question a follow-up leans on) names, else ``default``."""
     from tools.historian.timewindow import window_from
 
     for text in (turn.question, turn.slots.context_question if turn.slots else ""):
@@ -40,7 +41,7 @@ def _window_expression(turn: Turn) -> str:
             return text
         except OperatorError:
             continue
-    return "last hour"
+    return default
 
 
 def _fmt(value: float | None, turn: Turn) -> str:
@@ -142,7 +143,7 @@ async def history_stats(turn: Turn, asset: Asset) -> AskResult:
     if isinstance(picked, AskResult):
         return picked
     key = "/".join(picked.path)
-    expression = _window_expression(turn)
+    expression = window_expression(turn)
     stats, source = await _history_tool(turn, asset, picked, "historian.stats", {"signal": key, "window": expression})
     await _history_tool(turn, asset, picked, "historian.downsample",
                         {"signal": key, "window": expression, "interval": "auto"})  # fmt: skip
@@ -167,7 +168,7 @@ async def threshold_periods(turn: Turn, asset: Asset) -> AskResult:
     if isinstance(picked, AskResult):
         return picked
     key = "/".join(picked.path)
-    expression = _window_expression(turn)
+    expression = window_expression(turn)
     threshold, direction = limit
     res, source = await _history_tool(
         turn, asset, picked, "historian.threshold_periods",

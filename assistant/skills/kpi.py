@@ -88,19 +88,11 @@ def scope_of(turn: Turn) -> str:
 
 def window_of(turn: Turn) -> str:
     """The question's time expression (unknown shift names raise), else the last shift."""
-    from tools.historian.timewindow import window_from
+    from assistant.skills.history import window_expression
     from tools.kpi.shifts import check_shift_words
 
     check_shift_words(turn.question, turn.agent.settings.plant)
-    for text in (turn.question, turn.slots.context_question if turn.slots else ""):
-        if not text:
-            continue
-        try:
-            window_from(text, turn.agent.settings.plant)
-            return text
-        except OperatorError:
-            continue
-    return DEFAULT_WINDOW
+    return window_expression(turn, DEFAULT_WINDOW)
 
 
 def _pct(x: float | None) -> float | None:

@@ -37,7 +37,7 @@ def words(text: str) -> list[str]:
     return [w for w in re.split(r"[^0-9a-z]+", fold(_CAMEL.sub(" ", text))) if w]
 
 
-def _contains_phrase(haystack_words: list[str], phrase: str) -> bool:
+def contains_phrase(haystack_words: list[str], phrase: str) -> bool:
     pw = words(phrase)
     n = len(pw)
     return any(haystack_words[i : i + n] == pw for i in range(len(haystack_words) - n + 1))
@@ -81,7 +81,7 @@ def _word_in(question_words: list[str], phrase: str, *, compounds: bool = True) 
     compound ("Lagertemperatur" ends with "temperatur", "Saugdruck" starts with "saug")."""
     pw = words(phrase)
     if len(pw) != 1:
-        return _contains_phrase(question_words, phrase)
+        return contains_phrase(question_words, phrase)
     w = pw[0]
     for q in question_words:
         if q == w:
