@@ -37,7 +37,13 @@ def _numbers(text: str) -> list[tuple[str, float, int]]:
 
 
 def evidence_text(evidence: list[Any]) -> str:
-    return "\n".join(e if isinstance(e, str) else json.dumps(e, ensure_ascii=False, default=str) for e in evidence)
+    """Evidence as one text; JSON's escaped line breaks become spaces (else "\\n5.2" hides the number 5.2)."""
+    return "\n".join(
+        e
+        if isinstance(e, str)
+        else json.dumps(e, ensure_ascii=False, default=str).replace("\\n", " ").replace("\\t", " ")
+        for e in evidence
+    )
 
 
 def check_grounding(answer: str, evidence: list[Any]) -> GroundingReport:

@@ -36,6 +36,7 @@ from tools.opcua.resolve import (
 
 FOLLOW_UP_MAX_WORDS = 6
 CUE_MARGIN = 0.15  # how far behind the router's first choice an intent named by cue words may be
+DOCUMENTS_REACH = 0.1  # an asset-less question this close to a document question is looked up in the documents
 # intents the router may only guess when unsure if the question also uses their cue words
 CUE_INTENTS = frozenset({"alarms", "anomalies", "diagnosis", "remaining_useful_life"})
 # intents that are about the plant as a whole unless an asset is named
@@ -201,7 +202,9 @@ def slots_from_rails(
         slots.intent = "history_stats"  # "average temperature of P-101 yesterday": a value over time, not now
     if slots.intent not in ASSET_FREE_INTENTS and threshold_of(question) and names_a_time(question, plant):
         slots.intent = "threshold_periods"  # "when was … above 80 °C yesterday": periods beyond a limit
-    close_to_documents = dict(route.ranking).get("documents", 0.0) >= route.score - 0.1
+    # naming no measured quantity, a question about no asset can only be answered from documents: a wider margin
+    reach = DOCUMENTS_REACH if slots.quantities else 2 * DOCUMENTS_REACH
+    close_to_documents = dict(route.ranking).get("documents", 0.0) >= route.score - reach
     if (
         slots.intent not in ASSET_FREE_INTENTS
         and not slots.assets

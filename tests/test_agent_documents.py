@@ -85,3 +85,21 @@ async def test_injected_instructions_stay_data(agent: Agent) -> None:
     search = next(c for c in result.tool_calls if c.tool == "documents.search")
     injected = [p for p in search.result["passages"] if "Ignore previous instructions" in p["text"]]
     assert injected and all(p["untrusted"] and p["suspicious"] for p in injected)
+
+
+def test_a_matching_row_deep_in_a_table_is_quoted_with_its_header() -> None:
+    from assistant.skills.documents import QUOTE_CHARS, quote
+    from tools.documents.search import Citation, Passage
+
+    header = "Part | Number | Notes"
+    rows = [f"Filler part {i} | FP-{100 + i} | keep {i} in stock at the line store for planned stops" for i in range(9)]
+    rows.append("Main cylinder seal kit | SK-4711 | change together with the wiper ring")
+    text = "\n".join([header, *rows])
+    passage = Passage(text=text, score=0.5, citation=Citation(source="press.md", locator="§ 3 Parts", text=text),
+                      chunk_id="c1", source_path="/docs/press.md", title="Press", doc_type="manual",
+                      highlight=rows[-1], header=header)  # fmt: skip
+    quoted = quote(passage)
+    assert quoted.startswith(header) and "SK-4711 | change together with the wiper ring" in quoted
+    assert len(quoted) <= QUOTE_CHARS and "FP-100" not in quoted
+    early = passage.model_copy(update={"highlight": rows[0]})
+    assert quote(early).startswith(header + " " + rows[0])  # a row that fits is quoted in its table's order

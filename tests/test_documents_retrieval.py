@@ -8,10 +8,10 @@ import pytest
 
 from assistant.config import Settings
 from tools.documents.chunking import chunk_document
-from tools.documents.codes import alarm_codes, asset_ids, code_tokens, normalise_asset
+from tools.documents.codes import alarm_codes, asset_ids, code_tokens, meaning_text, normalise_asset
 from tools.documents.embedding import UsemEmbedding
 from tools.documents.index import forget_indexes, open_index, unit_parent
-from tools.documents.intent import event_intent
+from tools.documents.intent import event_intent, work_intent
 from tools.documents.parsers import parse_file
 from tools.documents.search import search_documents
 
@@ -72,6 +72,15 @@ def test_intent_prior_reads_events_and_documentation_in_any_language() -> None:
     assert intent("How do I reset the overload alarm?") < 0
     assert intent("Wie oft muss das Getriebeöl gewechselt werden?") < 0
 
+    def work(q: str) -> float:
+        return work_intent(ef, ef([q])[0])
+
+    # among logs: the work done (work orders, shift notes) against the alarms themselves (the alarm log)
+    assert work("Who fixed the hydraulic leak on the press?") > 0
+    assert work("Welche Ersatzteile wurden beim Getriebe eingebaut?") > 0
+    assert work("How many times did the overload alarm come last month?") < 0
+    assert work("Wann ist der Übertemperaturalarm am Mischer gekommen?") < 0
+
 
 def test_search_state_is_cached_and_invalidated_by_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     forget_indexes()
@@ -110,3 +119,12 @@ def test_search_state_is_cached_and_invalidated_by_writes(tmp_path: Path, monkey
     metas = units["metadatas"] or []
     assert units["ids"] and all(unit_parent(u) == m["parent"] for u, m in zip(units["ids"], metas, strict=True))
     forget_indexes()
+
+
+def test_meaning_text_drops_codes_and_numbers_but_keeps_the_words() -> None:
+    text = "5.1 After a standstill of more than 8 hours run the warm-up program WU-12: 10 minutes at 3,000 rpm."
+    assert meaning_text(text) == "After a standstill of more than hours run the warm-up program: minutes at rpm."
+    record = "id: WO-2026-0425; asset: K-2; opened: 2026-11-03 07:30; findings: Leak at a quick coupling"
+    assert meaning_text(record) == "findings: Leak at a quick coupling"  # fields that were only ids go
+    assert meaning_text("Was tue ich bei Alarm E-51?") == "Was tue ich bei Alarm?"
+    assert meaning_text("E-42") == "E-42"  # nothing but a code: kept, the vector still needs a text

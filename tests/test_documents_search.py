@@ -125,3 +125,24 @@ def test_event_questions_find_logs_and_how_to_questions_find_manuals(demo: Setti
     top = _top(demo, "What does alarm E-31 mean?")
     # the German alarm table in the top 3 (an English log row with the same code can still come first)
     assert any(s == "foerderbandantrieb_handbuch_de.docx" and "4 Alarmcodes" in loc for s, loc in top), top
+
+
+def test_best_line_is_marked_and_scored_across_passages(demo: Settings) -> None:
+    # an English question about a row deep in the German maintenance table: that row is the highlight, with the
+    # table's header, and its passage scores best of the three (a whole-chunk vector can rank another first)
+    result = search_documents(demo, "Which oil do I use for the screw compressors?", k=3)
+    best = max(result.passages, key=lambda p: p.highlight_score)
+    assert best.citation.source == "schraubenkompressor_handbuch_de.md", best.citation
+    assert best.highlight and "CO-46" in best.highlight and best.highlight in best.text
+    assert best.header and best.header.startswith("Arbeit | Intervall"), best.header
+    german = search_documents(demo, "Welcher Lagersatz wird für die Spindeln bestellt?", k=3)
+    best = max(german.passages, key=lambda p: p.highlight_score)
+    lines = [(p.highlight, p.highlight_score) for p in german.passages]
+    assert best.highlight and "SB-7014-P4" in best.highlight, lines
+
+
+def test_questions_about_work_done_prefer_work_orders_over_the_alarm_log(demo: Settings) -> None:
+    top = _top(demo, "Who repaired the compressed air leak behind K-2 in November?", k=2)
+    assert "work_orders_2026.json" in {s for s, _ in top}, top
+    top = _top(demo, "Which parts were used when the bearing of P-102 was replaced?", k=3)
+    assert any(s == "work_orders_2026.json" for s, _ in top), top

@@ -140,7 +140,9 @@ def score_tools(
 def _evidence_numbers(result: AskResult, extra: list[str]) -> list[float]:
     parts: list[Any] = [{"arguments": c.arguments, "result": c.result} for c in result.tool_calls]
     parts += [c.model_dump() for c in result.citations]
-    text = "\n".join([json.dumps(parts, ensure_ascii=False, default=str), *extra])
+    # JSON escapes a line break as "\n", which would glue a number starting a line to the "n" before it
+    dumped = json.dumps(parts, ensure_ascii=False, default=str).replace("\\n", " ").replace("\\t", " ")
+    text = "\n".join([dumped, *extra])
     out = []
     for m in _NUM.finditer(text):
         try:

@@ -4,16 +4,32 @@ documents say and where. Retrieved text is quoted as data — it never selects a
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from assistant.contract import AskResult, Citation
 from assistant.turn import Turn
 
+if TYPE_CHECKING:
+    from tools.documents.search import Passage
+
 QUOTE_CHARS = 420
+SECOND_QUOTE_MARGIN = 0.05  # a passage from another document this close to the best one is quoted too
 
 
-def _quote(text: str) -> str:
-    text = " ".join(text.split())
+def _cut(text: str) -> str:
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + " …"
+
+
+def quote(passage: Passage) -> str:
+    """The passage as quoted in an answer: from its start when its best line fits, else from that line on
+    (after the table header, when the line is a table row) — the matching row is never cut away."""
+    flat = " ".join(passage.text.split())
+    line = " ".join((passage.highlight or "").split())
+    pos = flat.find(line) if line else -1
+    if pos < 0 or pos + len(line) <= QUOTE_CHARS - 2:
+        return _cut(flat)
+    lead = " ".join(passage.header.split()) + " … " if passage.header else "… "
+    return _cut(lead + flat[pos:])
 
 
 async def search(turn: Turn) -> AskResult:
@@ -28,17 +44,29 @@ async def search(turn: Turn) -> AskResult:
     found = await turn.tool(
         "documents.search", {"query": turn.question, "asset": asset, "k": 3}, run,
         lambda r: {"passages": [{"text": p.text, "source": p.citation.source, "locator": p.citation.locator,
-                                 "score": round(p.score, 4), "untrusted": p.untrusted, "suspicious": p.suspicious}
+                                 "score": round(p.score, 4), "line": p.highlight, "untrusted": p.untrusted,
+                                 "suspicious": p.suspicious}
                                 for p in r.passages]},
     )  # fmt: skip
     if not found.passages:
         return turn.result(turn.text("documents_none"), "answer")
-    top = found.passages[0]
-    for p in found.passages:
+    # the passage whose best line matches best is quoted (a whole chunk's vector can win the ranking on
+    # its neighbourhood, a line wins on the fact asked for); the others are cited after it
+    # two documents that answer about equally well (an alarm log and the work order) are both quoted
+    ordered = sorted(found.passages, key=lambda p: -p.highlight_score)
+    top = ordered[0]
+    second = next((p for p in ordered[1:] if p.citation.source != top.citation.source
+                   and p.highlight_score >= top.highlight_score - SECOND_QUOTE_MARGIN), None)  # fmt: skip
+    ordered = [top, *([second] if second else []), *(p for p in ordered[1:] if p is not second)]
+    for p in ordered:
         turn.citations.append(Citation(source=p.citation.source, locator=p.citation.locator, text=p.text))
     answer = turn.text("documents_answer", source=top.citation.source, locator=top.citation.locator,
-                       quote=_quote(top.text))  # fmt: skip
-    if len(found.passages) > 1:
-        more = "; ".join(f"{p.citation.source} ({p.citation.locator})" for p in found.passages[1:])
+                       quote=quote(top))  # fmt: skip
+    if second is not None:
+        answer += " " + turn.text("documents_also", source=second.citation.source,
+                                  locator=second.citation.locator, quote=quote(second))  # fmt: skip
+    rest = ordered[2:] if second is not None else ordered[1:]
+    if rest:
+        more = "; ".join(f"{p.citation.source} ({p.citation.locator})" for p in rest)
         answer += " " + turn.text("documents_more", sources=more)
     return turn.result(answer)

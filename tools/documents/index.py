@@ -40,12 +40,13 @@ from pydantic import BaseModel, Field
 from assistant.config import Settings
 from assistant.errors import EndpointUnreachable, OperatorError
 from tools.documents.chunking import Chunk, chunk_document
-from tools.documents.codes import CodeIndex
+from tools.documents.codes import CodeIndex, meaning_text
 from tools.documents.embedding import embedding_function
 from tools.documents.parsers import SUPPORTED, DocumentError, ParsedDocument, parse_file
 
 EMBED_BATCH = 64
-SCHEMA = 2  # 2: unit vectors per block (``__units``), document-level asset scope for manuals
+SCHEMA = 3  # 2: unit vectors per block (``__units``), document-level asset scope for manuals; 3: vectors of the
+# text without codes and numbers (``codes.meaning_text``)
 MANIFEST_TTL = 2.0  # seconds a search trusts the cached manifest before checking for other writers
 LOG_TYPES = ("alarm_log", "maintenance_log", "shift_log", "log")
 _INDEXES: dict[tuple[Any, ...], KnowledgeIndex] = {}
@@ -342,8 +343,9 @@ class KnowledgeIndex:
                     unit_ids.append(f"{cid}-u{u:03d}")
                     unit_metas.append(self._unit_metadata(cid, m))
             vectors: list[Any] = []
+            meanings = [meaning_text(t) for t in texts]  # stored texts keep their codes and numbers
             for s in range(0, len(texts), EMBED_BATCH):
-                vectors += list(self.ef(texts[s : s + EMBED_BATCH]))
+                vectors += list(self.ef(meanings[s : s + EMBED_BATCH]))
             if unit_ids:
                 for s in range(0, len(unit_ids), batch):
                     self.units.upsert(
