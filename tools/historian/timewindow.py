@@ -1,11 +1,16 @@
-"""Time expressions in English and German → an exact window in plant time.
+"""Time expressions → an exact window in plant time.
 
 Resolves phrases like 'last hour', 'since 6 am', 'yesterday', 'this shift', 'letzte Stunde',
-'gestern zwischen 8 und 16 Uhr' and ISO ranges ('2026-11-25T08:00/2026-11-25T16:00') against the plant's time
-zone and shift calendar (``settings.plant``). The words live in ``prompts/time/*.yaml`` (data, not code); the
-patterns here are language-neutral slots filled from those lists. ``dateparser`` is the last resort for
-free-form dates ('25 November 2026', '3 hours ago'). Windows are half-open [start, end) and never reach past
-'now'.
+'gestern zwischen 8 und 16 Uhr', 'les 3 dernières heures', 'ayer entre las 8 y las 16', 'dalle 6' and ISO ranges
+('2026-11-25T08:00/2026-11-25T16:00') against the plant's time zone and shift calendar (``settings.plant``).
+The words live in ``prompts/time/<language>.yaml`` (data, not code; en, de, fr, es, it). All files are merged
+into one lexicon, so no language is chosen per question: a phrase in any of them is understood, and a language
+without a file only as far as its words happen to be in another's. The patterns here are language-neutral slots
+filled from those lists: a 'last' word stands before the number ('last 3 hours'), or from ``last_mid`` between
+number and unit ('les 3 dernières heures'), or from ``last_after`` after the unit ('la semaine dernière',
+'el turno anterior'); ``this_after`` words follow the unit ('el turno actual'); ``last_night`` holds whole
+phrases ('anoche'). ``dateparser``, in the lexicon's languages, is the last resort for free-form dates
+('25 November 2026', '3 hours ago'). Windows are half-open [start, end) and never reach past 'now'.
 """
 
 from __future__ import annotations
@@ -66,13 +71,16 @@ class _Shift:
 
 def _alt(words: list[str]) -> str:
     ws = sorted({w.lower() for w in words if w}, key=len, reverse=True)
+    if not ws:
+        return "(?!)"  # an empty slot matches nothing, not the empty string
     return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ws) + ")"
 
 
 @lru_cache(maxsize=4)
 def _lexicon(directory: str) -> dict[str, Any]:
-    merged: dict[str, Any] = {"units": {}, "numbers": {}, "meridiem": {}, "shift_names": {}}
+    merged: dict[str, Any] = {"units": {}, "numbers": {}, "meridiem": {}, "shift_names": {}, "languages": []}
     for f in sorted(Path(directory).glob("*.yaml")):
+        merged["languages"].append(f.stem)
         data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
         for key, val in data.items():
             if isinstance(val, dict):
@@ -108,31 +116,52 @@ class TimeParser:
                 self.shift_word[w.lower()] = canon
         for s in self.shifts:
             self.shift_word.setdefault(s.name.lower(), s.name.lower())
-        num = rf"(?P<num>\d+(?:[.,]\d+)?|{_alt(list(self.numbers))})"
+        # a number starts a word, and is not the tail of a code: "P-101 ora" is not "101 hours"
+        num = rf"(?P<num>(?<![\w.,])(?<![^\W\d_]-)\d+(?:[.,]\d+)?|(?<![\w]){_alt(list(self.numbers))})"
         self.re_last = _alt(lx["last"])
         self.re_this = _alt(lx["this"])
+        last_mid, last_after = _b(_alt(lx.get("last_mid", []))), _b(_alt(lx.get("last_after", [])))
+        this_after = _b(_alt(lx.get("this_after", [])))
         units = _alt(list(self.unit_of))
         shift_unit = _alt(lx["units"]["shift"])
-        # a unit never continues a word: "and" is not "an" + "d"
-        self.p_relative = re.compile(
-            rf"(?:(?P<last>{_b(self.re_last)})\s*)?(?:{num}\s*)?(?<![^\W\d_])(?P<unit>{units})(?![\w])"
+
+        def last_n(unit: str) -> re.Pattern[str]:
+            # 'last 3 hours', 'les 3 dernières heures', 'la semaine dernière';
+            # a unit never continues a word: "and" is not "an" + "d"
+            return re.compile(
+                rf"(?:(?P<last>{_b(self.re_last)})\s*)?(?:{num}\s*)?(?:(?P<last2>{last_mid})\s+)?"
+                rf"(?<![^\W\d_])(?P<unit>{unit})(?![\w])(?:\s+(?P<last3>{last_after}))?"
+            )
+
+        self.p_relative = last_n(units)
+        self.p_this_unit = re.compile(
+            rf"{_b(self.re_this)}\s+(?P<unit>{units})(?![\w])|(?<![^\W\d_])(?P<unit2>{units})\s+{this_after}"
         )
-        self.p_this_unit = re.compile(rf"{_b(self.re_this)}\s+(?P<unit>{units})(?![\w])")
-        self.p_this_shift = re.compile(rf"{_b(self.re_this)}\s+{shift_unit}(?![\w])")
-        self.p_last_shift = re.compile(rf"{_b(self.re_last)}\s+(?:{num}\s+)?{shift_unit}(?![\w])")
+        self.p_this_shift = re.compile(
+            rf"{_b(self.re_this)}\s+{shift_unit}(?![\w])|(?<![\w]){shift_unit}\s+{this_after}"
+        )
+        self.p_last_shift = last_n(shift_unit)
         names = _alt(list(self.shift_word))
         self.p_named_shift = re.compile(
             rf"(?<![\w])(?P<name>{names})\s*-?\s*{shift_unit}(?![\w])|(?<![\w]){shift_unit}\s+(?P<name2>{names})(?![\w])"
         )
-        self.p_last_night = re.compile(rf"{_b(self.re_last)}\s+(?:night|nacht)(?![\w])")
+        self.p_last_night = re.compile(
+            rf"{_b(self.re_last)}\s+(?:night|nacht)(?![\w])|{_b(_alt(lx.get('last_night', [])))}"
+        )
         mer = _alt(list(lx["meridiem"])) if lx["meridiem"] else "(?!x)x"
         self.meridiem: dict[str, str] = {k.lower(): v for k, v in lx["meridiem"].items()}
         oclock = _alt(lx["oclock"])
-        self._time = lambda i: rf"(?P<h{i}>\d{{1,2}})(?::(?P<m{i}>\d{{2}}))?\s*(?P<ap{i}>{mer})?\s*(?:{oclock})?"
+        self.oclock = {w.lower() for w in lx["oclock"]}
+        # minutes after ':', '.' or right after an o'clock word: '8:30', '8.30', '8h30'
+        self._time = lambda i: (
+            rf"(?P<h{i}>\d{{1,2}})(?:(?::|\.|\s*(?:{oclock}))(?P<m{i}>\d{{2}})(?!\d))?"
+            rf"\s*(?P<ap{i}>{mer})?\s*(?:{oclock})?"
+        )
         between, conj = _alt(lx["between"]), _alt(lx["and"])
         self.p_between = re.compile(rf"{_b(between)}\s+{self._time(1)}\s*{conj}\s*{self._time(2)}(?![\w])")
-        self.p_since = re.compile(rf"{_b(_alt(lx['since']))}\s+(?P<rest>.+)$")
+        self.p_since = re.compile(rf"{_b(_alt(lx['since']))}\s+")
         self.p_time = re.compile(rf"^{self._time(1)}(?![\w])")
+        self.p_unit_next = re.compile(rf"\s*(?P<unit>{units})(?![\w])")
         self.p_day = re.compile(
             rf"{_b(_alt(lx['day_before_yesterday']))}|(?P<yest>{_b(_alt(lx['yesterday']))})|"
             rf"(?P<today>{_b(_alt(lx['today']))})|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})(?![\d:t])"
@@ -234,27 +263,40 @@ class TimeParser:
         return self._window(a, b, now, raw, "ISO range")
 
     def _since(self, s: str, now: datetime, raw: str) -> TimeWindow | None:
-        m = self.p_since.search(s)
-        if not m:
-            return None
-        rest = m.group("rest").strip()
-        day = now.date()
-        dm = self.p_day.search(rest)
-        explicit_day = False
-        if dm:
-            day = self._day_of(dm, now)
-            explicit_day = True
-            rest = (rest[: dm.start()] + rest[dm.end() :]).strip()
-        tm = self.p_time.search(rest)
-        if tm:
-            t = self._time_of(tm, 1)
-            start = self._local(day, t)
-            if start > now and not explicit_day:
-                start -= timedelta(days=1)
-            return self._window(start, now, now, raw, f"since {start.strftime('%Y-%m-%d %H:%M')}")
-        if explicit_day:
-            start = self._local(day, time())
-            return self._window(start, now, now, raw, f"since {day.isoformat()} 00:00")
+        for m in self.p_since.finditer(s):
+            if self.p_between.match(s, m.start()):
+                continue  # 'desde las 8 hasta las 16', 'dalle 8 alle 16': a range, not an open start
+            rest = s[m.end() :].strip()
+            day = now.date()
+            # the day comes first ('since yesterday 22:00') or after the time ('since 6 am yesterday'): a
+            # since-word that means 'from' ('depuis le tableau … hier') does not reach a later day word
+            dm = self.p_day.match(rest)
+            if not dm and (tm := self.p_time.search(rest)):
+                dm = self.p_day.search(rest, tm.end())
+            explicit_day = False
+            if dm:
+                day = self._day_of(dm, now)
+                explicit_day = True
+                rest = (rest[: dm.start()] + rest[dm.end() :]).strip()
+            tm = self.p_time.search(rest)
+            if tm:
+                # a number and a unit is a duration ('seit 3 Stunden', 'depuis 2 jours'), left to the relative
+                # step, unless the unit also names an hour of the clock and the number can be one ('depuis 6 h')
+                um = self.p_unit_next.match(rest, tm.end("h1"))
+                if (
+                    um
+                    and not (tm.group("m1") or tm.group("ap1"))
+                    and (int(tm.group("h1")) > 23 or um.group("unit") not in self.oclock)
+                ):
+                    continue
+                t = self._time_of(tm, 1)
+                start = self._local(day, t)
+                if start > now and not explicit_day:
+                    start -= timedelta(days=1)
+                return self._window(start, now, now, raw, f"since {start.strftime('%Y-%m-%d %H:%M')}")
+            if explicit_day:
+                start = self._local(day, time())
+                return self._window(start, now, now, raw, f"since {day.isoformat()} 00:00")
         return None
 
     def _day_of(self, m: re.Match[str], now: datetime) -> date:
@@ -305,7 +347,7 @@ class TimeParser:
             if cur is None:
                 raise TimeExpressionError("no shift is running now according to the plant calendar")
             return self._window(cur.start, now, now, raw, f"current {cur.name} shift")
-        m = self.p_last_shift.search(s)
+        m = next((m for m in self.p_last_shift.finditer(s) if m["last"] or m["last2"] or m["last3"]), None)
         if m:
             n = max(1, int(self._num(m.group("num"))))
             done = [o for o in occ if o.end <= now]
@@ -329,7 +371,7 @@ class TimeParser:
     def _relative(self, s: str, now: datetime, raw: str) -> TimeWindow | None:
         m = self.p_this_unit.search(s)
         if m:
-            unit = self.unit_of[m.group("unit")]
+            unit = self.unit_of[m.group("unit") or m.group("unit2")]
             if unit == "hour":
                 start = now.replace(minute=0, second=0, microsecond=0)
             elif unit == "day":
@@ -342,7 +384,7 @@ class TimeParser:
                 start = now.replace(second=0, microsecond=0)
             return self._window(start, now, now, raw, f"this {unit} (since {start:%Y-%m-%d %H:%M})")
         for m in self.p_relative.finditer(s):
-            if not (m.group("last") or m.group("num")):
+            if not (m.group("last") or m.group("num") or m.group("last2") or m.group("last3")):
                 continue
             unit = self.unit_of[m.group("unit")]
             if unit == "shift":
@@ -357,7 +399,7 @@ class TimeParser:
 
         found = dateparser.parse(
             s,
-            languages=["en", "de"],
+            languages=self.lx["languages"],
             settings={
                 "TIMEZONE": str(self.tz),
                 "RETURN_AS_TIMEZONE_AWARE": True,
