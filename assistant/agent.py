@@ -118,7 +118,9 @@ class Agent:
         )  # fmt: skip
         slots = slots_from_rails(turn.question, route, turn.assets, conversation, self.settings.plant)
         if not route.confident and slots.source == "router" and self.settings.llm.plan_when_unsure:
-            planned = slots_from_llm(self.llm, turn.question, self.router.intents, turn.assets)
+            planned = slots_from_llm(
+                self.llm, turn.question, self.router.intents, turn.assets, conversation=conversation
+            )  # the previous turn goes into the PLAN prompt
             if planned is not None:
                 slots = planned
         return slots
