@@ -28,6 +28,7 @@ from tools.opcua.resolve import (
     assets_of_kind,
     contains_phrase,
     fold,
+    names_equipment,
     question_quantities,
     resolve_assets,
     unknown_asset_codes,
@@ -200,10 +201,20 @@ def slots_from_rails(
         (slots.intent == "current_value" or asks_statistic) and names_a_time(question, plant)
     ):
         slots.intent = "history_stats"  # "average temperature of P-101 yesterday": a value over time, not now
+    elif (
+        slots.intent == "history_stats"
+        and slots.source == "router"
+        and not route.confident
+        and slots.assets
+        and not asks_statistic
+        and not names_a_time(question, plant)
+    ):
+        slots.intent = "current_value"  # "wie hoch ist der Füllstand von T-101?": no window, no statistic: now
     if slots.intent not in ASSET_FREE_INTENTS and threshold_of(question) and names_a_time(question, plant):
         slots.intent = "threshold_periods"  # "when was … above 80 °C yesterday": periods beyond a limit
-    # naming no measured quantity, a question about no asset can only be answered from documents: a wider margin
-    reach = DOCUMENTS_REACH if slots.quantities else 2 * DOCUMENTS_REACH
+    # about a kind of equipment but no asset of this plant and no measured quantity ("which bearing do I order for
+    # a cooling water pump?"): only documents can answer, so they get a wider margin
+    reach = 2 * DOCUMENTS_REACH if names_equipment(question) and not slots.quantities else DOCUMENTS_REACH
     close_to_documents = dict(route.ranking).get("documents", 0.0) >= route.score - reach
     if (
         slots.intent not in ASSET_FREE_INTENTS

@@ -200,3 +200,30 @@ async def test_maintenance_plan_puts_the_failing_bearing_first_in_german(agent: 
     orders = plan.result["work_orders"]
     assert orders and orders[0]["asset"] == "P-102", orders
     assert result.answer.startswith("Instandhaltungsplan") and "P-102" in result.answer
+
+
+async def test_a_present_question_without_a_window_reads_the_live_value(agent: Agent) -> None:
+    # "wie hoch ist …" may sound like history to the router; no window and no statistic named: the value now
+    result = await agent.ask("Wie hoch ist der Füllstand von T-101?")
+    tools = [c.tool for c in result.tool_calls]
+    assert result.kind == "answer" and "opcua.read" in tools, (tools, result.answer)
+    assert not any(t.startswith(("historian.", "opcua.history")) for t in tools), tools
+    assert "%" in result.answer and "T-101" in result.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "tool"),
+    [
+        ("What is the share price of Siemens today?", "refusal", None),  # no plant, no equipment: out of scope
+        ("Wie steht der Wechselkurs von Euro zu Dollar?", "refusal", None),
+        # equipment but none of this plant's assets and no measured quantity: only documents can answer
+        ("Which bearing do I order for the drive end of a cooling water pump?", "answer", "documents.search"),
+    ],
+)
+async def test_asset_less_questions_go_to_documents_only_about_equipment(
+    agent: Agent, question: str, kind: str, tool: str | None
+) -> None:
+    result = await agent.ask(question)
+    tools = [c.tool for c in result.tool_calls if c.tool != "opcua.catalog"]
+    assert result.kind == kind, (result.kind, result.answer)
+    assert tools == ([tool] if tool else []), tools

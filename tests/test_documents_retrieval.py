@@ -128,3 +128,30 @@ def test_meaning_text_drops_codes_and_numbers_but_keeps_the_words() -> None:
     assert meaning_text(record) == "findings: Leak at a quick coupling"  # fields that were only ids go
     assert meaning_text("Was tue ich bei Alarm E-51?") == "Was tue ich bei Alarm?"
     assert meaning_text("E-42") == "E-42"  # nothing but a code: kept, the vector still needs a text
+
+
+def test_named_periods_in_several_languages_read_against_the_newest_log() -> None:
+    from datetime import date
+
+    from tools.documents.dates import Period, named_period
+
+    until = date(2026, 11, 24)  # the newest log entry of the index
+    assert named_period("What was found when K-2 kept loading in November?", until) == Period(
+        date(2026, 11, 1), date(2026, 11, 30)
+    )
+    assert named_period("Was hat die Frühschicht am 6. Oktober gemeldet?", until) == Period(
+        date(2026, 10, 6), date(2026, 10, 6)
+    )
+    assert named_period("What happened on October 6th?", until) == Period(date(2026, 10, 6), date(2026, 10, 6))
+    assert named_period("¿Qué pasó el 3 de noviembre?", until) == Period(date(2026, 11, 3), date(2026, 11, 3))
+    assert named_period("Que s'est-il passé en septembre ?", until) == Period(date(2026, 9, 1), date(2026, 9, 30))
+    # a month after the newest log is last year's; explicit dates and years are taken as written
+    assert named_period("Which alarms came in December?", until) == Period(date(2025, 12, 1), date(2025, 12, 31))
+    assert named_period("Was ist am 24.09.2026 passiert?", until) == Period(date(2026, 9, 24), date(2026, 9, 24))
+    assert named_period("log of 2026-10-06", until) == Period(date(2026, 10, 6), date(2026, 10, 6))
+    # short month forms that are words count only beside a day; impossible days name nothing
+    assert named_period("May I restart the pump?", until) is None
+    assert named_period("am 31. November", until) is None
+    assert named_period("How do I reset alarm E-42?", until) is None
+    assert Period(date(2026, 10, 6), date(2026, 10, 6)).overlaps("2026-10-06 08:10", None)
+    assert not Period(date(2026, 10, 6), date(2026, 10, 6)).overlaps("2026-09-08 14:20", "2026-09-09 10:20")

@@ -147,3 +147,13 @@ def test_spoken_digits() -> None:
     assert spoken_digits("Gibt es ein Problem, oh je?") == "Gibt es ein Problem, oh je?"
     assert _best("temperature of pump one oh one") == "P-101"
     assert _best("Temperatur der Pumpe eins null zwei") == "P-102"
+
+
+def test_names_equipment_in_any_language_but_not_other_things() -> None:
+    from tools.opcua.resolve import names_equipment
+
+    assert names_equipment("Which bearing do I order for a cooling water pump?")
+    assert names_equipment("Welches Öl braucht der Kompressor?")
+    assert names_equipment("What is the vibration trip level of the pumps?")
+    assert not names_equipment("What is the share price of Siemens today?")
+    assert not names_equipment("Wie wird das Wetter morgen?")

@@ -125,9 +125,14 @@ def running_system(settings: Settings, opts: EvalOptions) -> Iterator[dict[str, 
     sim = SimSettings(port=_free_port(), seed=opts.seed, backfill_days=opts.backfill_days, faults=faults)
     plant = PlantServer(sim, settings.data_dir.expanduser())
     loop = LoopThread("eval-plant")
+    scratch = Path(tempfile.mkdtemp(prefix="iiot-eval-historian-"))
     try:
         loop.run(plant.start(), timeout=1800)
         settings.opcua.endpoints = [EndpointSettings(url=plant.endpoint)]
+        if settings.historian.backend == "duckdb":
+            # this run's plant, this run's history: a historian file left by an earlier run holds another plant's
+            # past (and not the last hour), so the in-process plant gets a scratch historian of its own
+            settings.historian.duckdb_path = scratch / "history.duckdb"
         _fill_historian(settings, plant)
         yield {"plant": "demo (in process)", "endpoints": [plant.endpoint], "faults": faults, "started": time.time(),
                "seed": opts.seed, "backfill_days": opts.backfill_days}  # fmt: skip
@@ -135,11 +140,12 @@ def running_system(settings: Settings, opts: EvalOptions) -> Iterator[dict[str, 
         with contextlib.suppress(Exception):
             loop.run(plant.stop(), timeout=30)
         loop.close()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _fill_historian(settings: Settings, plant: Any) -> None:
     """The demo plant's backfilled history into the settings' DuckDB historian, as the demo's collector would have
-    stored it: KPI and history questions then run on the historian like at a plant (a fresh data folder only)."""
+    stored it: KPI and history questions then run on the historian like at a plant (an empty historian only)."""
     from assistant.sim.export import export_history
     from tools.historian import duckdb_path
     from tools.historian.duckdb_store import DuckDBStore

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from pydantic import BaseModel, Field
 from assistant.config import Settings
 from assistant.errors import BadQuestion
 from tools.documents.codes import code_tokens, meaning_text, normalise_asset
+from tools.documents.dates import Period, named_period
 from tools.documents.glossary import expand
 from tools.documents.index import LOG_TYPES, open_index, unit_parent
 from tools.documents.intent import event_intent, work_intent
@@ -46,6 +48,7 @@ CODE_ONLY_BONUS = 1.0  # the question is only codes ('E-42'): code matches first
 INTENT_WEIGHT = 0.1  # ± for logs vs documents at a clear event/documentation intent (cosine units)
 WORK_WEIGHT = 0.06  # ± among logs: work orders/shift notes vs the alarm log at a clear work-done/alarm intent
 WORK_LOGS = ("maintenance_log", "shift_log")
+DATE_BONUS = 0.1  # a log passage from the period the question names ("in September", "am 6. Oktober")
 _CODE_LIKE = re.compile(r"[A-Za-z]{0,6}[- ]?\d[\w/-]*")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _INJECTION = re.compile(
@@ -177,13 +180,17 @@ def search_documents(
     bonus = CODE_ONLY_BONUS if code_only else CODE_BONUS
     intent = 0.0 if code_only else event_intent(idx.ef, q_vec)
     work = 0.0 if code_only or intent <= 0 else work_intent(idx.ef, q_vec)
+    period = _period(query, chunk_meta)
     scored: list[tuple[str, float]] = []
     priors: dict[str, float] = {}
     for cid, sim in sims.items():
-        dtype = str(chunk_meta[cid].get("doc_type", ""))
+        m = chunk_meta[cid]
+        dtype = str(m.get("doc_type", ""))
         priors[cid] = INTENT_WEIGHT * intent * (1.0 if dtype in LOG_TYPES else -1.0)
         if dtype in LOG_TYPES and dtype != "log":
             priors[cid] += WORK_WEIGHT * work * (1.0 if dtype in WORK_LOGS else -1.0)
+        if period is not None and dtype in LOG_TYPES and period.overlaps(m.get("time_start"), m.get("time_end")):
+            priors[cid] += DATE_BONUS
         scored.append((cid, sim + bonus * coverage.get(cid, 0.0) + priors[cid]))
     scored.sort(key=lambda p: -p[1])
     top = scored[:k]
@@ -211,6 +218,22 @@ def _score_missing(idx: Any, q_vec: np.ndarray, ids: list[str], sims: dict[str, 
             parent = unit_parent(uid)
             if parent in sims:
                 sims[parent] = max(sims[parent], _cos(q_vec, vec))
+
+
+_NEWEST: list[tuple[dict[str, Any], date | None]] = []  # (chunk metadata, newest log date), one entry
+
+
+def _period(query: str, chunk_meta: dict[str, dict[str, Any]]) -> Period | None:
+    """The period the query names, years read against the newest log date of the index (None: no logs)."""
+    if not _NEWEST or _NEWEST[0][0] is not chunk_meta:
+        ends = [str(m.get("time_end") or m.get("time_start") or "")[:10] for m in chunk_meta.values()]
+        newest = max((e for e in ends if len(e) == 10), default="")
+        try:
+            _NEWEST[:] = [(chunk_meta, date.fromisoformat(newest) if newest else None)]
+        except ValueError:
+            _NEWEST[:] = [(chunk_meta, None)]
+    until = _NEWEST[0][1]
+    return named_period(query, until) if until else None
 
 
 def _highlight(

@@ -151,6 +151,12 @@ def signal_quantity(signal: Signal) -> str | None:
     return None
 
 
+def names_equipment(question: str) -> bool:
+    """Whether the question names a kind of equipment ('pump', 'Kühlwasserpumpe', 'compressors'), any plant's."""
+    q = words(question)
+    return any(_word_in(q, w) for ws in _asset_type_words().values() for w in ws)
+
+
 def _asset_type_words() -> dict[str, set[str]]:
     return {
         kind: {fold(w) for ws in langs.values() for w in ws}
@@ -190,8 +196,11 @@ def assets_of_kind(question: str, assets: list[Asset], plural: bool = False) -> 
     qwords = {w for i, w in enumerate(sequence) if not (i and sequence[i - 1] in generic)}
     kinds = {kind for kind, ws in type_words.items() if qwords & ws}
     if plural:
-        kinds |= {kind for kind, ws in type_words.items()
-                  if any(q.startswith(w) and 0 < len(q) - len(w) <= 3 for q in qwords for w in ws if len(w) >= 3)}
+        kinds |= {
+            kind
+            for kind, ws in type_words.items()
+            if any(q.startswith(w) and 0 < len(q) - len(w) <= 3 for q in qwords for w in ws if len(w) >= 3)
+        }
     if not kinds:
         return []
     return [a for a in assets if kinds & _asset_kinds(a, type_words)]
