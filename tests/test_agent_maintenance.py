@@ -60,3 +60,42 @@ async def test_remaining_useful_life_with_a_band(agent: Agent) -> None:
     r = call.result
     assert r["status"] == "degrading" and r["rul_hours_low"] <= r["rul_hours"] <= r["rul_hours_high"]
     assert "80 % band" in result.answer and "days" in result.answer
+
+
+TROUBLESHOOTING_DE = """---
+applies_to: [PX-7]
+doc_type: manual
+---
+# Betriebsanleitung Prozesspumpe PX-7
+
+## Störungssuche
+| Störung | Ursache | Abhilfe |
+|---|---|---|
+| Motor brummt, läuft nicht an | Phasenausfall | Sicherungen prüfen |
+| Saugdruck fällt, Schwingung steigt, Knattern | Kavitation | Zulauf öffnen, Füllstand im Vorlagebehälter anheben |
+| Lager wird heiß, Schwingung steigt über Tage | Lagerschaden | Lagerwechsel planen |
+"""
+
+
+async def test_diagnosis_quotes_what_the_manual_says_about_the_symptoms(agent: Agent, tmp_path: Path) -> None:
+    # the anomaly model's symptoms (here given) become a search of the asset's own manuals: the matching
+    # troubleshooting row — German, for an English question — is quoted and cited; no symptoms, no hint
+    from assistant.skills.maintenance import _manual_hint
+    from assistant.turn import Turn
+    from tools.documents import ingest
+    from tools.maintenance.anomaly import Deviation
+    from tools.opcua.catalog import Asset
+
+    manual = tmp_path / "px7_de.md"
+    manual.write_text(TROUBLESHOOTING_DE, encoding="utf-8")
+    ingest(agent.settings, [manual])
+    asset = Asset("ns=2;s=PX-7", "PX-7", "PX-7", "process pump", ["Site", "PX-7"], "opc.tcp://x")
+    turn = Turn(agent, "Why is PX-7 vibrating?", "en", [asset])
+    symptoms = [Deviation("SuctionPressure", "deviation", 0.0, 0.0, "lower", 3.0),
+                Deviation("Vibration", "deviation", 0.0, 0.0, "higher", 2.0)]  # fmt: skip
+    hint = await _manual_hint(turn, asset, symptoms)
+    assert hint is not None and "Kavitation" in hint and "px7_de.md" in hint, hint
+    assert "Phasenausfall" not in hint  # the matching row, not the whole table
+    assert [c.source for c in turn.citations] == ["px7_de.md"]
+    assert any(c.tool == "documents.search" for c in turn.calls)
+    assert await _manual_hint(turn, asset, []) is None

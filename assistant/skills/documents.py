@@ -4,13 +4,13 @@ documents say and where. Retrieved text is quoted as data — it never selects a
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.contract import AskResult, Citation
 from assistant.turn import Turn
 
 if TYPE_CHECKING:
-    from tools.documents.search import Passage
+    from tools.documents.search import Passage, SearchResult
 
 QUOTE_CHARS = 420
 SECOND_QUOTE_MARGIN = 0.05  # a passage from another document this close to the best one is quoted too
@@ -20,11 +20,14 @@ def _cut(text: str) -> str:
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + " …"
 
 
-def quote(passage: Passage) -> str:
+def quote(passage: Passage, line_only: bool = False) -> str:
     """The passage as quoted in an answer: from its start when its best line fits, else from that line on
-    (after the table header, when the line is a table row) — the matching row is never cut away."""
+    (after the table header, when the line is a table row) — the matching row is never cut away. ``line_only``:
+    just the best line (with its table header), for a short hint."""
     flat = " ".join(passage.text.split())
     line = " ".join((passage.highlight or "").split())
+    if line_only and line:
+        return _cut(f"{' '.join(passage.header.split())} … {line}" if passage.header else line)
     pos = flat.find(line) if line else -1
     if pos < 0 or pos + len(line) <= QUOTE_CHARS - 2:
         return _cut(flat)
@@ -32,22 +35,37 @@ def quote(passage: Passage) -> str:
     return _cut(lead + flat[pos:])
 
 
-async def search(turn: Turn) -> AskResult:
+async def find(
+    turn: Turn, query: str, asset: str | None = None, doc_type: list[str] | None = None, k: int = 3
+) -> SearchResult:
+    """``documents.search`` as a recorded tool call of this turn (audit log, evidence panel, grounding)."""
     from tools.documents.search import search_documents
 
-    asset = turn.slots.asset.display_name if turn.slots and turn.slots.asset else None
     settings = turn.agent.settings
 
     async def run():  # type: ignore[no-untyped-def]
-        return await asyncio.to_thread(search_documents, settings, turn.question, asset, None, 3)
+        return await asyncio.to_thread(search_documents, settings, query, asset, doc_type, k)
 
-    found = await turn.tool(
-        "documents.search", {"query": turn.question, "asset": asset, "k": 3}, run,
+    args: dict[str, Any] = {"query": query, "asset": asset, "k": k}
+    if doc_type:
+        args["doc_type"] = doc_type
+    return await turn.tool(
+        "documents.search", args, run,
         lambda r: {"passages": [{"text": p.text, "source": p.citation.source, "locator": p.citation.locator,
                                  "score": round(p.score, 4), "line": p.highlight, "untrusted": p.untrusted,
                                  "suspicious": p.suspicious}
                                 for p in r.passages]},
     )  # fmt: skip
+
+
+def cite(turn: Turn, passage: Passage) -> None:
+    turn.citations.append(Citation(source=passage.citation.source, locator=passage.citation.locator,
+                                   text=passage.text))  # fmt: skip
+
+
+async def search(turn: Turn) -> AskResult:
+    asset = turn.slots.asset.display_name if turn.slots and turn.slots.asset else None
+    found = await find(turn, turn.question, asset)
     if not found.passages:
         return turn.result(turn.text("documents_none"), "answer")
     # the passage whose best line matches best is quoted (a whole chunk's vector can win the ranking on
@@ -59,7 +77,7 @@ async def search(turn: Turn) -> AskResult:
                    and p.highlight_score >= top.highlight_score - SECOND_QUOTE_MARGIN), None)  # fmt: skip
     ordered = [top, *([second] if second else []), *(p for p in ordered[1:] if p is not second)]
     for p in ordered:
-        turn.citations.append(Citation(source=p.citation.source, locator=p.citation.locator, text=p.text))
+        cite(turn, p)
     answer = turn.text("documents_answer", source=top.citation.source, locator=top.citation.locator,
                        quote=quote(top))  # fmt: skip
     if second is not None:

@@ -10,12 +10,15 @@ from typing import Any
 
 from assistant import answers
 from assistant.contract import AskResult, Citation
+from assistant.errors import OperatorError
 from assistant.turn import Turn
 from tools.opcua.catalog import Asset
 from tools.opcua.resolve import assets_of_kind, spoken_digits, words
 
 HISTORY_DAYS = 2.0
 ANOMALY_WINDOW_H = 6.0  # the recent hours judged against the rest of the fetched history
+MAX_SYMPTOMS = 2  # deviating signals put into the troubleshooting query
+HINT_MIN_SCORE = 0.2  # a manual line matching the symptoms less well than this is not quoted (cosine-like units)
 
 
 def _fault(fault: str, turn: Turn) -> str:
@@ -72,21 +75,55 @@ async def diagnose(turn: Turn, asset: Asset) -> AskResult:
             model=f"{res.model.name} {res.model.version}",
         ))  # fmt: skip
     if asset.display_name in {i.id for i in source.assets()}:
-        deviations, model = await _deviations(turn, source, asset)
+        res = await _anomalies(turn, source, asset)
+        deviations = [line for a in res.assets for line in _anomaly_lines(turn, a)]
         lines += deviations or [turn.text("diagnosis_signals_normal", asset=asset.display_name,
-                                          model=f"{model.name} {model.version}")]  # fmt: skip
+                                          model=f"{res.model.name} {res.model.version}")]  # fmt: skip
+        if hint := await _manual_hint(turn, asset, [d for a in res.assets for d in a.deviations]):
+            lines.append(hint)
     return turn.result("\n".join(lines))
 
 
-async def _deviations(turn: Turn, source: Any, asset: Asset) -> tuple[list[str], Any]:
-    """Lines for the signals of ``asset`` that deviate from normal operation (anomaly model), and the model."""
+async def _anomalies(turn: Turn, source: Any, asset: Asset) -> Any:
+    """The anomaly model's result for ``asset`` (signals that deviate from its normal operation)."""
     from tools.maintenance.tools import anomalies as run_anomalies
 
     res = await _run(turn, "maintenance.anomalies",
                      {"target": asset.display_name, "window_hours": ANOMALY_WINDOW_H, "reference_days": HISTORY_DAYS},
                      run_anomalies, source, asset.display_name, ANOMALY_WINDOW_H, HISTORY_DAYS)  # fmt: skip
     _model_note(turn, res.model)
-    return [line for a in res.assets for line in _anomaly_lines(turn, a)], res.model
+    return res
+
+
+def _signal_words(name: str) -> str:
+    """'FilterDifferentialPressure' → 'filter differential pressure' ('Loaded.duty' → 'loaded duty')."""
+    return " ".join(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace(".", " ").replace("_", " ").lower().split())
+
+
+async def _manual_hint(turn: Turn, asset: Asset, deviations: list[Any]) -> str | None:
+    """What the asset's manuals say about the symptoms the anomaly model found (a troubleshooting row, quoted
+    and cited), or None when no manual passage matches well. The symptoms become a search query; the manual's
+    text is quoted as evidence, never followed."""
+    from assistant.skills.documents import cite, find, quote
+
+    symptoms = [d for d in deviations if d.kind == "deviation" and d.direction in ("higher", "lower")][:MAX_SYMPTOMS]
+    if not symptoms:
+        return None
+    # only the symptoms: the asset's id or description would rank the pages that describe the asset (a manual's
+    # scope) first; the search is limited to the asset's own manuals and procedures instead
+    said = ", ".join(f"{_signal_words(d.signal)} {'rising' if d.direction == 'higher' else 'falling'}"
+                     for d in symptoms)  # fmt: skip
+    try:
+        found = await find(turn, f"{said} — probable cause and remedy", asset.display_name,
+                           ["manual", "procedure"], k=3)  # fmt: skip
+    except OperatorError:  # an index built with another embedding, say: the diagnosis stands without the hint
+        return None
+    best = max(found.passages, key=lambda p: p.highlight_score, default=None)
+    if best is None or best.highlight_score < HINT_MIN_SCORE:
+        return None
+    cite(turn, best)
+    return turn.text("diagnosis_manual_hint", asset=asset.display_name, source=best.citation.source,
+                     locator=best.citation.locator, quote=quote(best, line_only=True))  # fmt: skip
 
 
 def _anomaly_lines(turn: Turn, a: Any) -> list[str]:
