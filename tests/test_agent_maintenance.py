@@ -62,6 +62,19 @@ async def test_remaining_useful_life_with_a_band(agent: Agent) -> None:
     assert "80 % band" in result.answer and "days" in result.answer
 
 
+
+async def test_no_bearing_wear_still_looks_at_the_process_signals(agent: Agent) -> None:
+    try:
+        result = await agent.ask("How long can pump P-101 run before it needs maintenance?")
+    finally:
+        await agent.adapter.close()
+    rul = next(c for c in result.tool_calls if c.tool == "maintenance.rul")
+    assert rul.result["status"] != "degrading"
+    assert result.answer.startswith("P-101: no bearing degradation detected")
+    # a clogging strainer or a leak does not show in the bearing spectrum: the anomaly model is asked as well
+    assert any(c.tool == "maintenance.anomalies" and c.arguments["target"] == "P-101" for c in result.tool_calls)
+
+
 TROUBLESHOOTING_DE = """---
 applies_to: [PX-7]
 doc_type: manual

@@ -146,7 +146,14 @@ async def remaining_life(turn: Turn, asset: Asset) -> AskResult:
     res = await _run(turn, "maintenance.rul", {"asset": asset.display_name}, remaining_useful_life, source,
                      asset.display_name)  # fmt: skip
     if res.status != "degrading" or res.rul_hours is None:
-        return turn.result(turn.text("rul_healthy", asset=asset.display_name))
+        # no bearing wear to extrapolate; a strainer clogging or an air leak shows in the process signals instead
+        lines = [turn.text("rul_healthy", asset=asset.display_name)]
+        if asset.display_name in {i.id for i in source.assets()}:
+            found = await _anomalies(turn, source, asset)
+            lines += [line for a in found.assets for line in _anomaly_lines(turn, a) if a.deviations]
+            if hint := await _manual_hint(turn, asset, [d for a in found.assets for d in a.deviations]):
+                lines.append(hint)
+        return turn.result("\n".join(lines))
     days = lambda h: answers.format_number(round(h / 24.0, 1), turn.lang)  # noqa: E731
     return turn.result(turn.text(
         "rul", asset=asset.display_name, fault=_fault(res.fault, turn), days=days(res.rul_hours),
