@@ -297,10 +297,7 @@ class Historian:
             raise self._empty(r)
         times = self._ts_many(bucket)
         av, lo, hi = (_sig_many(x) for x in (avg, mn, mx))
-        points = [
-            Point.model_construct(time=t, avg=a, min=x, max=y, count=c)
-            for t, a, x, y, c in zip(times, av, lo, hi, count.tolist(), strict=True)
-        ]
+        points = [Point(t, a, x, y, c) for t, a, x, y, c in zip(times, av, lo, hi, count.tolist(), strict=True)]
         return DownsampleResult(
             signal=r.meta.key,
             unit=r.meta.unit,
