@@ -25,6 +25,7 @@ from tools.opcua.catalog import Asset
 from tools.opcua.resolve import (
     AssetMatch,
     Resolution,
+    assets_asked_among,
     assets_of_kind,
     contains_phrase,
     fold,
@@ -188,6 +189,11 @@ def slots_from_rails(
         if of_kind and (slots.intent not in ASSET_FREE_INTENTS or slots.quantities):
             if len(of_kind) == 1:
                 slots.assets = of_kind  # "the compressor" in a plant with one compressor
+            elif among := assets_asked_among(question, assets):
+                # "which pump is the hottest?": all of them, to choose among; "which spindle had the most alarms?":
+                # an alarm or KPI question over all assets of the plant, no question back
+                if slots.intent not in ASSET_FREE_INTENTS or slots.intent in ("out_of_scope", "documents"):
+                    slots.assets = among
             else:  # "the pump" among several pumps: ask which
                 slots.ambiguous = [AssetMatch(a, 0.5, "of the kind the question names") for a in of_kind]
             if slots.intent in ("out_of_scope", "documents"):

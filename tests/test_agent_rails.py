@@ -227,3 +227,14 @@ async def test_asset_less_questions_go_to_documents_only_about_equipment(
     tools = [c.tool for c in result.tool_calls if c.tool != "opcua.catalog"]
     assert result.kind == kind, (result.kind, result.answer)
     assert tools == ([tool] if tool else []), tools
+
+
+async def test_which_of_a_kind_compares_them_all_and_names_the_highest(agent: Agent) -> None:
+    result = await agent.ask("Which compressor has the highest pressure?")
+    reads = {c.arguments.get("asset") or c.result[0].get("path", ""): float(c.result[0]["value"])
+             for c in result.tool_calls if c.tool == "opcua.read"}  # fmt: skip
+    assert result.kind == "answer" and len(reads) >= 2, (result.answer, reads)
+    match = re.search(r"Highest: (\S+) \(([\d.]+) bar\)", result.answer)
+    assert match, result.answer
+    values = [float(v) for v in re.findall(r"K-\d: ([\d.]+) bar", result.answer)]
+    assert float(match.group(2)) == max(values) and len(values) == len(reads)

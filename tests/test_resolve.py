@@ -157,3 +157,14 @@ def test_names_equipment_in_any_language_but_not_other_things() -> None:
     assert names_equipment("What is the vibration trip level of the pumps?")
     assert not names_equipment("What is the share price of Siemens today?")
     assert not names_equipment("Wie wird das Wetter morgen?")
+
+
+def test_which_of_a_kind_means_all_of_that_kind() -> None:
+    from tools.opcua.resolve import assets_asked_among
+
+    assets = [_asset("P-101", "Centrifugal pump", []), _asset("P-102", "Centrifugal pump", []),
+              _asset("K-1", "Compressor", [])]  # fmt: skip
+    assert [a.display_name for a in assets_asked_among("Which pump is the hottest?", assets)] == ["P-101", "P-102"]
+    assert len(assets_asked_among("Welche Pumpen laufen gerade?", assets)) == 2
+    assert [a.display_name for a in assets_asked_among("Quel compresseur consomme le plus ?", assets)] == ["K-1"]
+    assert assets_asked_among("What is the temperature of the pump?", assets) == []  # one pump, not said which

@@ -91,6 +91,7 @@ async def _async(fn: Any, *args: Any) -> Any:
 async def compare(turn: Turn, assets: list[Asset]) -> AskResult:
     """The same quantity on several assets, read in one batch per endpoint."""
     items, first_time, quantity = [], None, None
+    numbers: list[tuple[float, str, str]] = []  # (value, asset, unit) of the numeric readings
     for asset in assets:
         picked = pick_signal(turn, asset)
         if isinstance(picked, AskResult):
@@ -101,6 +102,8 @@ async def compare(turn: Turn, assets: list[Asset]) -> AskResult:
         cite(turn, asset, reading)
         quantity = quantity or label(turn, picked)
         first_time = first_time or reading.source_timestamp
+        if isinstance(reading.value, int | float) and not isinstance(reading.value, bool):
+            numbers.append((float(reading.value), asset.display_name, reading.unit))
         items.append(
             turn.text(
                 "compare_item",
@@ -109,5 +112,20 @@ async def compare(turn: Turn, assets: list[Asset]) -> AskResult:
                 unit=reading.unit,
             ).strip()
         )
-    return turn.result(turn.text("compare_values", quantity=quantity or "", items="; ".join(items),
-                                 time=answers.format_time(first_time)))  # fmt: skip
+    answer = turn.text("compare_values", quantity=quantity or "", items="; ".join(items),
+                       time=answers.format_time(first_time))  # fmt: skip
+    if len(numbers) >= 2 and len({u for _, _, u in numbers}) == 1:  # "which is hottest?": say it
+        (lo, lo_asset, unit), (hi, hi_asset, _) = min(numbers), max(numbers)
+        if hi > lo:
+            answer += (
+                " "
+                + turn.text(
+                    "compare_extremes",
+                    high=hi_asset,
+                    high_value=answers.format_value(hi, turn.lang),
+                    low=lo_asset,
+                    low_value=answers.format_value(lo, turn.lang),
+                    unit=unit,
+                ).strip()
+            )
+    return turn.result(answer)

@@ -206,6 +206,21 @@ def assets_of_kind(question: str, assets: list[Asset], plural: bool = False) -> 
     return [a for a in assets if kinds & _asset_kinds(a, type_words)]
 
 
+def assets_asked_among(question: str, assets: list[Asset]) -> list[Asset]:
+    """All assets of the kind a question asks to choose among ("which pump is hottest?", "welche Spindel hatte die
+    meisten Alarme?", "quelle pompe…"): the kind word right after a question word, or one word after it."""
+    type_words = _asset_type_words()
+    sequence = words(question)
+    asking = {fold(w) for ws in load_yaml("lexicon/interrogatives.yaml").values() for w in ws}
+    kinds = set()
+    for i, w in enumerate(sequence):
+        if w in asking:
+            for q in sequence[i + 1 : i + 3]:
+                kinds |= {k for k, ws in type_words.items() if any(q == t or (q.startswith(t) and len(q) - len(t) <= 3)
+                                                                   for t in ws if len(t) >= 3)}  # fmt: skip
+    return [a for a in assets if kinds & _asset_kinds(a, type_words)] if kinds else []
+
+
 def unknown_asset_codes(question: str, assets: list[Asset]) -> list[str]:
     """Codes in the question shaped like this plant's asset codes (same letters) that name no asset ("P-999")."""
     prefixes = {norm_code(letters) for a in assets for text in (a.display_name, a.browse_name)
