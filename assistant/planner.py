@@ -216,7 +216,8 @@ def slots_from_rails(
         and not names_a_time(question, plant)
     ):
         slots.intent = "current_value"  # "wie hoch ist der Füllstand von T-101?": no window, no statistic: now
-    if slots.intent not in ASSET_FREE_INTENTS and threshold_of(question) and names_a_time(question, plant):
+    about_assets = slots.intent not in ASSET_FREE_INTENTS or (slots.intent == "documents" and bool(slots.assets))
+    if about_assets and threshold_of(question) and names_a_time(question, plant):
         slots.intent = "threshold_periods"  # "when was … above 80 °C yesterday": periods beyond a limit
     # about a kind of equipment but no asset of this plant and no measured quantity ("which bearing do I order for
     # a cooling water pump?"): only documents can answer, so they get a wider margin

@@ -238,3 +238,10 @@ async def test_which_of_a_kind_compares_them_all_and_names_the_highest(agent: Ag
     assert match, result.answer
     values = [float(v) for v in re.findall(r"K-\d: ([\d.]+) bar", result.answer)]
     assert float(match.group(2)) == max(values) and len(values) == len(reads)
+
+
+async def test_how_often_below_a_limit_is_a_threshold_question(agent: Agent) -> None:
+    # "wie oft" is also a documentation cue ("wie oft schmieren?"); an asset, a limit and a window make it history
+    result = await agent.ask("Wie oft war der Füllstand von T-101 in den letzten 2 Stunden unter 10 %?")
+    tools = [c.tool for c in result.tool_calls]
+    assert "historian.threshold_periods" in tools and "documents.search" not in tools, tools

@@ -146,3 +146,11 @@ def test_questions_about_work_done_prefer_work_orders_over_the_alarm_log(demo: S
     assert "work_orders_2026.json" in {s for s, _ in top}, top
     top = _top(demo, "Which parts were used when the bearing of P-102 was replaced?", k=3)
     assert any(s == "work_orders_2026.json" for s, _ in top), top
+
+
+def test_the_filtered_asset_id_gives_no_code_bonus(demo: Settings) -> None:
+    # filtered to P-101's documents, the id in the question must not favour pages that merely list P-101
+    result = search_documents(demo, "How often must the strainer of P-101 be cleaned?", asset="P-101", k=3)
+    best = max(result.passages, key=lambda p: p.highlight_score)
+    assert best.citation.source == "centrifugal_pump_manual_en.pdf" and "6 Lubrication" in best.citation.locator
+    assert best.highlight and "strainer" in best.highlight.lower(), best.highlight

@@ -170,6 +170,8 @@ def search_documents(
                 if parent in chunk_meta:
                     sims[parent] = max(sims.get(parent, -1.0), 1.0 - float(dist) - EXPANSION_PENALTY * k_vec)
     q_codes = list(dict.fromkeys(code_tokens(query, strict=False)))
+    if asset:  # filtered to the asset's passages already: its id would favour any page that merely lists it
+        q_codes = [c for c in q_codes if c != normalise_asset(asset)]
     coverage: dict[str, float] = {}
     if q_codes:
         allowed = idx.allowed(normalise_asset(asset) if asset else None, types)
