@@ -320,3 +320,12 @@ def test_voice_without_espeak_is_reported_as_not_installed(monkeypatch: pytest.M
 
     monkeypatch.setattr(runner.shutil, "which", lambda name: None)
     assert runner.voice_unavailable() == "voice: espeak-ng not installed"
+
+
+def test_a_range_gives_its_unit_to_both_ends() -> None:
+    from assistant.evaluation.units import quantities
+
+    text = "remaining life 19.8 days (80 % band 2.1–68 days); Band 2,1 bis 68 Tage"
+    got = [(q.raw, q.unit) for q in quantities(text)]
+    assert got == [("19.8", "d"), ("80", "%"), ("2.1", "d"), ("68", "d"), ("2,1", "d"), ("68", "d")]
+    assert [(q.raw, q.unit) for q in quantities("P-101 at 45 °C, 3 pumps")][-1] == ("3", None)

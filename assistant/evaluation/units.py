@@ -137,10 +137,14 @@ def _candidates(raw: str) -> tuple[float, ...]:
     return tuple(dict.fromkeys(out))
 
 
+_RANGE = re.compile(r"\s*[–-]\s*|\s+(?:to|bis|à|a|al)\s+")
+
+
 def quantities(text: str) -> list[Quantity]:
     """Numbers in ``text`` with the unit right after them (canonical) where there is one."""
     found = []
-    for m in _QTY.finditer(mask_noise(text)):
+    masked = mask_noise(text)
+    for m in _QTY.finditer(masked):
         try:
             values = _candidates(m.group("num"))
         except ValueError:
@@ -149,4 +153,9 @@ def quantities(text: str) -> list[Quantity]:
             continue
         unit = _BY_SPELLING.get(m.group("unit") or "") if m.group("unit") else None
         found.append(Quantity(m.group("num"), values, unit, m.start()))
+    # a range says its unit once: "2.1–68 days" is 2.1 days to 68 days
+    for i in range(len(found) - 2, -1, -1):
+        q, nxt = found[i], found[i + 1]
+        if q.unit is None and nxt.unit and _RANGE.fullmatch(masked[q.start + len(q.raw) : nxt.start]):
+            found[i] = Quantity(q.raw, q.values, nxt.unit, q.start)
     return found
