@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.agent import Agent
@@ -64,7 +66,6 @@ async def test_remaining_useful_life_with_a_band(agent: Agent) -> None:
     assert f"{round(100 * r['band'])} % band" in result.answer and "days" in result.answer
 
 
-
 async def test_no_bearing_wear_still_looks_at_the_process_signals(agent: Agent) -> None:
     try:
         result = await agent.ask("How long can pump P-101 run before it needs maintenance?")
@@ -114,3 +115,42 @@ async def test_diagnosis_quotes_what_the_manual_says_about_the_symptoms(agent: A
     assert [c.source for c in turn.citations] == ["px7_de.md"]
     assert any(c.tool == "documents.search" for c in turn.calls)
     assert await _manual_hint(turn, asset, []) is None
+
+
+async def test_prefetch_reads_history_from_the_historian_when_it_holds_it(
+    worn_plant: PlantServer, tmp_path: Path
+) -> None:
+    # the collector's store answers locally; HistoryRead is only for what it lacks
+    from assistant.sim.export import export_history
+    from tools.historian.duckdb_store import DuckDBStore
+    from tools.historian.queries import Historian
+    from tools.maintenance.opcua_source import prefetch
+    from tools.opcua.adapter import OpcUaAdapter
+
+    store = DuckDBStore(tmp_path / "history.duckdb")
+    store.ensure_schema()
+    export_history(worn_plant, store)
+    settings = Settings(data_dir=tmp_path, opcua={"endpoints": [EndpointSettings(url=worn_plant.endpoint)]})
+    adapter = OpcUaAdapter(settings)
+    try:
+        assets = [a for a in await adapter.assets() if a.display_name in ("P-101", "P-102", "K-1")]
+        reads = 0
+        server_history = adapter.history
+
+        async def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+            nonlocal reads
+            reads += 1
+            return await server_history(*args, **kwargs)
+
+        adapter.history = counted  # type: ignore[method-assign]
+        over_opcua = await prefetch(adapter, assets, 0.4)
+        from_server = reads
+        local = await prefetch(adapter, assets, 0.4, historian=Historian(store, settings))
+    finally:
+        await adapter.close()
+    assert from_server > 0 and reads == from_server, "no HistoryRead when the historian holds the window"
+    assert {a.id: a.signals for a in local.assets()} == {a.id: a.signals for a in over_opcua.assets()}
+    start, end = local.now() - timedelta(hours=6), local.now()
+    t_local, v_local = local.history("P-101", ["Temperature"], start, end)["Temperature"]
+    _t_opc, v_opc = over_opcua.history("P-101", ["Temperature"], start, end)["Temperature"]
+    assert len(t_local) > 10 and abs(float(np.mean(v_local)) - float(np.mean(v_opc))) < 1.0

@@ -37,7 +37,7 @@ async def _source(turn: Turn, assets: list[Asset]) -> Any:
 
     return await turn.tool(
         "maintenance.fetch", {"assets": [a.display_name for a in assets], "days": HISTORY_DAYS},
-        lambda: prefetch(turn.agent.adapter, assets, HISTORY_DAYS),
+        lambda: prefetch(turn.agent.adapter, assets, HISTORY_DAYS, historian=turn.agent.historian),
         lambda src: {"assets": [i.id for i in src.assets()]},
     )  # fmt: skip
 

@@ -4,6 +4,11 @@ and the latest vibration waveform (an array variable with a ``SampleRateHz`` pro
 The maintenance tools are synchronous and read a :class:`MaintenanceDataSource`; this module fetches what they
 need asynchronously first and hands them an :class:`InMemorySource`, so no tool talks to the plant itself.
 Signals of one asset are put on one time axis (the densest signal's timestamps; others interpolated).
+
+With a historian (the collector's store), a signal's history comes from there when the store covers the window —
+a local query instead of a HistoryRead round trip per signal, which made a plant-wide maintenance plan take
+~20 s. The store is used for a signal when it holds at least half a day (or half the window) of it, up to the
+last quarter of an hour; other signals are read from the server as before.
 """
 
 from __future__ import annotations
@@ -71,20 +76,52 @@ async def _waveform(adapter: OpcUaAdapter, asset: Asset) -> Waveform | None:
     return Waveform(samples, fs, rpm, None, ts if ts.tzinfo else ts.replace(tzinfo=UTC))
 
 
+MIN_SPAN_H = 12.0  # the historian is used for a signal it holds over at least this many hours of the window …
+FRESH_S = 900.0  # … up to this close to now (a collector that stopped an hour ago would hide the latest change)
+
+
+def _from_historian(historian: Any, signals: list[Any], start: datetime, end: datetime) -> dict[str, Any]:
+    """The signals' samples in the window from the historian, for those it holds over (nearly) the whole window."""
+    from tools.historian.store import UnknownHistorianSignal
+
+    a, b = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+    out: dict[str, Any] = {}
+    for s in signals:
+        try:
+            meta = historian.resolve("/".join(s.path))
+        except UnknownHistorianSignal:
+            continue
+        series = historian.store.series(meta.id, a, b)
+        if (
+            len(series.ts) > 1
+            and int(series.ts[-1]) - int(series.ts[0]) >= min(MIN_SPAN_H * 3.6e6, 0.5 * (b - a))
+            and b - int(series.ts[-1]) <= FRESH_S * 1000
+        ):
+            out[s.browse_name] = (np.asarray(series.ts, float) / 1000.0, np.asarray(series.value, float))
+    return out
+
+
 async def prefetch(
-    adapter: OpcUaAdapter, assets: list[Asset], days: float, now: datetime | None = None, concurrency: int = 8
+    adapter: OpcUaAdapter,
+    assets: list[Asset],
+    days: float,
+    now: datetime | None = None,
+    concurrency: int = 8,
+    historian: Any = None,
 ) -> InMemorySource:
     """History of the last ``days`` and the latest waveform of each asset, as an in-memory source.
 
-    The reads run concurrently (at most ``concurrency`` at a time) over the adapter's sessions."""
+    The reads run concurrently (at most ``concurrency`` at a time) over the adapter's sessions; ``historian``
+    (a :class:`tools.historian.queries.Historian`) answers first for the signals it holds."""
     now = now or datetime.now(UTC)
     source = InMemorySource(clock=now)
     gate = asyncio.Semaphore(concurrency)
+    start = now - timedelta(days=days)
 
     async def history(asset: Asset, s: Any) -> tuple[str, tuple[np.ndarray, np.ndarray] | None]:
         async with gate:
             try:
-                hist = await adapter.history(s, asset.endpoint, now - timedelta(days=days), now + timedelta(hours=1))
+                hist = await adapter.history(s, asset.endpoint, start, now + timedelta(hours=1))
             except ua.UaError:
                 return s.browse_name, None
         pts = [(datetime.fromisoformat(p.time.replace("Z", "+00:00")).timestamp(), float(p.value))
@@ -95,8 +132,12 @@ async def prefetch(
         return s.browse_name, (arr[:, 0], arr[:, 1])
 
     async def one(asset: Asset) -> tuple[Any, ...] | None:
-        got = await asyncio.gather(*(history(asset, s) for s in _numeric(asset)))
-        series = {name: ts_vs for name, ts_vs in got if ts_vs is not None}
+        signals = _numeric(asset)
+        stored: dict[str, Any] = {}
+        if historian is not None:
+            stored = await asyncio.to_thread(_from_historian, historian, signals, start, now)
+        got = await asyncio.gather(*(history(asset, s) for s in signals if s.browse_name not in stored))
+        series = {**stored, **{name: ts_vs for name, ts_vs in got if ts_vs is not None}}
         if not series:
             return None
         t = max(series.values(), key=lambda ts_vs: len(ts_vs[0]))[0]
