@@ -175,3 +175,65 @@ def test_tool_inputs_are_typed() -> None:
     assert schema["properties"]["load_percent"]["anyOf"][0]["maximum"] == 150
     with pytest.raises(ValueError):
         mtools.AnomaliesInput(target="P-101", window_hours=-1)
+
+
+def test_rul_band_and_error_on_held_out_bearings_beat_the_best_constant() -> None:
+    # fresh bearing instances (a seed used neither for training nor for the shipped validation), scored where the
+    # validation scores them; the reference is the constant that minimises the same error on these very snapshots
+    from tools.maintenance import rul
+    from tools.maintenance.physics import training_bearings
+
+    model = load_bundle("bearing_rul").model
+    data = rul.make_rul_dataset(training_bearings(), 2, 6, seed=2027, n_jobs=1)
+    sel = data.severity >= rul.MIN_SEVERITY_EVAL
+    lo, med, hi = model.predict(data.X[sel])
+    truth, pf = data.rul_h[sel], data.degradation_h[sel]
+    assert len(set(data.groups[sel])) >= 12 and sel.sum() >= 50
+    assert np.all((lo <= med) & (med <= hi))
+    assert np.mean((truth >= lo) & (truth <= hi)) >= 0.75
+    rmse = math.sqrt(np.mean(((med - truth) / pf) ** 2))
+    w = 1.0 / pf**2
+    best_constant = float(np.sum(w * truth) / np.sum(w))
+    rmse_constant = math.sqrt(np.mean(((best_constant - truth) / pf) ** 2))
+    assert rmse < 0.8 * rmse_constant, (rmse, rmse_constant)
+    # the validation figures shipped with the model tell the same story
+    held_out = load_bundle("bearing_rul").validation["held_out_bearings"]
+    assert held_out["band_coverage"] >= 0.8
+    assert held_out["rmse_relative"] < 0.8 * held_out["rmse_relative_constant"]
+
+
+def test_anomaly_expected_value_stays_in_the_reference_range_when_inputs_extrapolate() -> None:
+    from tools.maintenance.anomaly import RANGE_MARGIN, T0, NormalBehaviourModel
+    from tools.maintenance.physics import process_signals
+
+    t = T0 + np.arange(-3 * 86400, 3 * 86400, 120.0)
+    data = process_signals("pump", t, {}, np.random.default_rng(3), {"nominal_rpm": 2950.0})
+    ref = t < T0 + 86400
+    model = NormalBehaviourModel.fit(t[ref], {k: v[ref] for k, v in data.items()})
+    window = {k: v[~ref].copy() for k, v in data.items()}
+    window["Vibration"] = window["Vibration"] * 5  # far beyond anything seen in the reference period
+    devs = [d for d in model.detect(t[~ref], window) if d.kind == "deviation"]
+    assert devs
+    running = data["Running"][ref] > 0.5
+
+    def reference_range(signal: str) -> tuple[float, float]:
+        y = data[signal][ref][running]
+        pad = RANGE_MARGIN * float(y.max() - y.min())
+        return float(y.min()) - pad - 1e-6, float(y.max()) + pad + 1e-6
+
+    for d in devs:
+        lo, hi = reference_range(d.signal)
+        assert d.expected is not None and lo <= d.expected <= hi, (d.signal, d.expected, lo, hi)
+    # the quadratic model itself extrapolates (a bearing temperature far above anything seen): the clip matters
+    temp = next(d for d in devs if d.signal == "BearingTemperature")
+    frame = model._frame(t[~ref], window, model.bools, model.step_s)
+    rows = window["Running"] > 0.5
+    raw = model.models["BearingTemperature"].predict(
+        np.column_stack([frame[c][rows] for c in model.inputs["BearingTemperature"]])
+    )
+    assert raw[-1] > reference_range("BearingTemperature")[1] + 20.0
+    assert temp.expected == pytest.approx(model.expected_range("BearingTemperature")[1])
+    # a model object from before the reference ranges existed still detects (unclipped, as it used to)
+    del model.ranges
+    assert model.expected_range("BearingTemperature") is None
+    assert [d.signal for d in model.detect(t[~ref], window)]

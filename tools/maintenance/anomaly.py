@@ -1,7 +1,8 @@
 """Per-asset anomaly detection on multivariate signals, learned from the asset's own normal operation.
 
 A normal-behaviour model: each analog signal is predicted from the asset's other signals (plus time of day and
-running/loaded context) by a quadratic ridge regression fitted on a reference period; residuals are scaled by
+running/loaded context) by a quadratic ridge regression fitted on a reference period, its prediction clipped into
+the signal's reference range (plus a margin) so it never extrapolates to nonsense; residuals are scaled by
 their out-of-sample spread, smoothed by an EWMA, and alarm above a threshold set on held-out normal data. The
 result names the deviating signals, the direction, and since when (the last EWMA zero crossing before the alarm).
 A flat-line check catches stuck sensors. Also: the validation on generated process data with injected faults.
@@ -21,12 +22,13 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from tools.maintenance.physics import process_signals
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 LAMBDA = 0.05  # EWMA weight of the newest residual
 MIN_THRESHOLD_SIGMA = 5.0  # alarm at ≥ 5 σ of the EWMA of white unit residuals
 HOLDOUT_MARGIN = 1.8
 COUNTER_HINTS = ("hours", "produced", "count", "counter")
 DUTY_WINDOW_S = 3600.0
+RANGE_MARGIN = 0.1  # the expected value stays within the reference range widened by 10 % of its span
 
 
 @dataclass
@@ -100,6 +102,19 @@ class NormalBehaviourModel:
     step_s: float
     n_reference: int
     meta: dict[str, Any] = field(default_factory=dict)
+    # per target: the range seen while running in the reference period, widened by RANGE_MARGIN of its span;
+    # predictions are clipped into it (a quadratic model extrapolates to nonsense outside its inputs' range)
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def expected_range(self, target: str) -> tuple[float, float] | None:
+        """The physically plausible range of a target's prediction (None: a model saved without ranges)."""
+        return (getattr(self, "ranges", None) or {}).get(target)
+
+    def predict(self, target: str, X: np.ndarray) -> np.ndarray:
+        """The target's normal-behaviour prediction, clipped into its reference range."""
+        pred = self.models[target].predict(X)
+        rng = self.expected_range(target)
+        return pred if rng is None else np.clip(pred, *rng)
 
     @staticmethod
     def _frame(t: np.ndarray, data: dict[str, np.ndarray], bools: list[str], step: float) -> dict[str, np.ndarray]:
@@ -131,15 +146,17 @@ class NormalBehaviourModel:
         idx = np.flatnonzero(running)
         cut = idx[int(0.7 * idx.size)]
         fit_rows, hold_rows = idx[idx < cut], idx[idx >= cut]
-        models, sigma, thr, inputs, flat = {}, {}, {}, {}, {}
+        models, sigma, thr, inputs, flat, ranges = {}, {}, {}, {}, {}, {}
         for tgt in targets:
             src = tgt.split(".")[0]
             ins = [a for a in analog if a != tgt] + [c for c in ctx if c != src]
             X = np.column_stack([frame[c] for c in ins])
             y = frame[tgt]
+            lo, hi = float(np.min(y[idx])), float(np.max(y[idx]))
+            ranges[tgt] = (lo - RANGE_MARGIN * (hi - lo), hi + RANGE_MARGIN * (hi - lo))
             model = make_pipeline(StandardScaler(), PolynomialFeatures(2, include_bias=False), Ridge(alpha=1.0))
             model.fit(X[fit_rows], y[fit_rows])
-            res = y[hold_rows] - model.predict(X[hold_rows])
+            res = y[hold_rows] - np.clip(model.predict(X[hold_rows]), *ranges[tgt])
             mad = float(np.median(np.abs(res - np.median(res)))) * 1.4826
             s = max(mad, float(np.std(res)) * 0.5, 1e-6 * (abs(float(np.mean(y))) + 1.0))
             e = _ewma((res - np.median(res)) / s)
@@ -151,7 +168,7 @@ class NormalBehaviourModel:
             v = data[a][running]
             rs = np.sqrt(np.maximum(_rolling_mean(v * v, w) - _rolling_mean(v, w) ** 2, 0))
             flat[a] = float(np.percentile(rs[w:], 1)) if rs.size > w else 0.0
-        return cls(targets, inputs, models, sigma, thr, flat, bools, step, int(running.sum()))
+        return cls(targets, inputs, models, sigma, thr, flat, bools, step, int(running.sum()), ranges=ranges)
 
     def detect(self, t: np.ndarray, data: dict[str, np.ndarray]) -> list[Deviation]:
         missing = [s for s in {c for ins in self.inputs.values() for c in ins} | set(self.bools)
@@ -167,7 +184,7 @@ class NormalBehaviourModel:
         tr = t[rows]
         for tgt in self.targets:
             X = np.column_stack([frame[c][rows] for c in self.inputs[tgt]])
-            pred = self.models[tgt].predict(X)
+            pred = self.predict(tgt, X)
             z = (frame[tgt][rows] - pred) / self.sigma[tgt]
             if tgt.endswith(".duty"):  # the rolling duty needs a full window first
                 z[tr < t[0] + DUTY_WINDOW_S] = 0.0

@@ -196,13 +196,25 @@ TREND_NAMES = [
     "days_above_1.15", "days_above_1.4", "days_above_2", "log_3h_vs_12h", "log_3h_vs_24h",
     "hours_above_1.15", "hours_above_1.4", "hours_above_2",
 ]  # fmt: skip
+# appended (models trained on the first 15 trend features still read their prefix): a degradation fit of the
+# RMS history, see degradation_features()
+DEGRADATION_NAMES = [
+    "fit_log_excess_power", "fit_log_excess_vs_base", "fit_log_rate", "fit_log_rul_op", "fit_log_rul_cal",
+    "fit_residual", "fit_recent_log_rate", "fit_recent_log_rul_cal", "log_history_op_h", "duty_history",
+]  # fmt: skip
+TREND_NAMES += DEGRADATION_NAMES
 HISTORY_DAYS = 60
+FIT_BINS = 240  # the history is reduced to ≤ 240 medians of equal operating time before the fit
+FIT_RATES = np.geomspace(1e-4, 1.0, 64)  # growth rates of the excess power tried, per operating hour
+FIT_RECENT_OP_H = 168.0
+DEFECT_POWER_MM2_S2 = 16.0  # typical excess velocity power (mm²/s²) of a bearing defect at end of life
 
 
 def trend_features(hours: np.ndarray, values: np.ndarray, running: np.ndarray, now_h: float) -> np.ndarray:
     """Growth of a vibration RMS history up to ``now_h``: log ratios of the last day's running median to the
     medians 1, 3, 7 and 14 days earlier and to the healthy baseline (10th percentile of the history), duty,
-    and how long (days) the daily median has stayed above 1.15×, 1.4× and 2× the baseline.
+    and how long (days) the daily median has stayed above 1.15×, 1.4× and 2× the baseline; then the
+    :func:`degradation_features` of the same history.
 
     ``hours``: sample times in hours (any origin), ``running``: bool per sample. Scale-free, so it transfers
     between machines whose absolute vibration differs.
@@ -250,4 +262,61 @@ def trend_features(hours: np.ndarray, values: np.ndarray, running: np.ndarray, n
     for k in (1.15, 1.4, 2.0):
         below = np.flatnonzero(smooth <= k * base)
         out.append(float(min(age[below[-1]], 24 * HISTORY_DAYS)) if below.size else 24.0 * HISTORY_DAYS)
-    return np.array(out)
+    return np.concatenate([out, degradation_features(hours, values, running, now_h)])
+
+
+def _fit_excess(age: np.ndarray, p: np.ndarray, base2: float | None = None) -> tuple[float, float, float, float]:
+    """Least-squares fit of ``p(age) = B² + E·exp(-k·age)`` (RMS² against operating hours before now) for every
+    rate k of :data:`FIT_RATES` (linear in B², E for a fixed k; B² fixed when given): (B², E, k, residual / B⁴)."""
+    e_k = np.exp(-np.outer(FIT_RATES, age))
+    w = 1.0 / age.size
+    if base2 is None:
+        s1, s2 = e_k.sum(1) * w, (e_k * e_k).sum(1) * w
+        sy, s1y = float(p.sum()) * w, (e_k @ p) * w
+        var = s2 - s1**2
+        ex = np.maximum(np.where(var > 1e-12, (s1y - s1 * sy) / np.maximum(var, 1e-12), 0.0), 0.0)
+        b2 = np.maximum(sy - ex * s1, 1e-6)
+    else:
+        b2 = np.full(FIT_RATES.size, base2)
+        ex = np.maximum((e_k @ (p - base2)) / np.maximum((e_k * e_k).sum(1), 1e-12), 0.0)
+    sse = ((b2[:, None] + ex[:, None] * e_k - p) ** 2).sum(1) * w
+    i = int(np.argmin(sse))
+    return float(b2[i]), max(float(ex[i]), 1e-4), float(FIT_RATES[i]), float(sse[i]) / max(float(b2[i]) ** 2, 1e-9)
+
+
+def _rul_op_h(excess: float, rate: float, step_h: float) -> float:
+    """Operating hours until a typical defect's excess power is reached at the fitted growth rate (severity ∝
+    excess^⅓ grows at rate/3): a physics estimate the model refines."""
+    severity = min((excess / DEFECT_POWER_MM2_S2) ** (1 / 3), 1.0)
+    return min(math.log(1.0 / max(severity, 1e-3)) / (rate / 3.0) + step_h, 1e5)
+
+
+def degradation_features(hours: np.ndarray, values: np.ndarray, running: np.ndarray, now_h: float) -> np.ndarray:
+    """A degradation fit of a vibration RMS history (mm/s) up to ``now_h``, in operating time (a defect grows
+    only while the machine runs): RMS² = B² + E·exp(-k·age) with B the healthy level, E the excess power of the
+    defect now and k its growth rate, fitted on the whole history and (B fixed) on the last week of operation;
+    from them a physics estimate of the remaining life in operating and calendar hours; the history's length in
+    operating hours and its duty. Absolute levels matter here (the excess power measures the defect size).
+    """
+    sel = (hours <= now_h) & (hours > now_h - HISTORY_DAYS * 24) & np.isfinite(values)
+    h, v, r = hours[sel], values[sel], running[sel].astype(bool)
+    vr = v[r]
+    n = vr.size
+    if n < 8:
+        return np.zeros(len(DEGRADATION_NAMES))
+    step = max(float(np.median(np.diff(h))), 1e-6)
+    m = max(n // FIT_BINS, 1)
+    nb = n // m
+    p = np.median((vr[n - nb * m :] ** 2).reshape(nb, m), axis=1)
+    age = (nb - 1 - np.arange(nb)) * m * step + (m - 1) / 2 * step
+    duty = float(r.mean())
+    b2, excess, rate, residual = _fit_excess(age, p)
+    rul_op = _rul_op_h(excess, rate, step)
+    recent = age <= FIT_RECENT_OP_H
+    rate_r, rul_r = rate, rul_op
+    if recent.sum() >= 6:
+        _, excess_r, rate_r, _ = _fit_excess(age[recent], p[recent], base2=b2)
+        rul_r = _rul_op_h(excess_r, rate_r, step)
+    d = max(duty, 0.05)
+    return np.array([math.log(excess), math.log(excess / b2), math.log(rate), math.log(rul_op), math.log(rul_op / d),
+                     residual, math.log(rate_r), math.log(rul_r / d), math.log(n * step), duty])  # fmt: skip

@@ -67,7 +67,11 @@ class RulResult(BaseModel):
     timestamp: datetime
     status: Literal["degrading", "no_degradation_detected"]
     fault: str
-    rul_hours: float | None = Field(None, description="median remaining life, calendar hours at current duty")
+    rul_hours: float | None = Field(
+        None,
+        description="point estimate of the remaining life (a median weighted by 1/P-F interval: early after onset "
+        "it leans short), calendar hours at current duty",
+    )
     rul_hours_low: float | None = None
     rul_hours_high: float | None = None
     band: float = BAND
