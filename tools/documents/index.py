@@ -226,7 +226,7 @@ class KnowledgeIndex:
     # ------------------------------------------------------------ manifest
 
     def documents(self) -> list[DocumentInfo]:
-        got = self.docs.get(include=["metadatas"])
+        got = _metadatas(self.docs)
         out = []
         for did, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
             m = dict(meta or {})
@@ -250,7 +250,7 @@ class KnowledgeIndex:
 
     def committed(self) -> dict[str, dict[str, Any]]:
         """doc_id → manifest metadata of every committed document."""
-        got = self.docs.get(include=["metadatas"])
+        got = _metadatas(self.docs)
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)}
 
     # ------------------------------------------------------------ ingest
@@ -420,7 +420,7 @@ class KnowledgeIndex:
     def repair(self) -> int:
         """Delete chunks not belonging to a committed document version (left by an interrupted write)."""
         manifest = self.committed()
-        got = self.chunks.get(include=["metadatas"])
+        got = _metadatas(self.chunks)
         stale = [
             cid
             for cid, m in zip(got["ids"], got["metadatas"] or [], strict=False)
@@ -428,7 +428,7 @@ class KnowledgeIndex:
         ]
         for s in range(0, len(stale), 5000):
             self.chunks.delete(ids=stale[s : s + 5000])
-        got = self.units.get(include=["metadatas"])
+        got = _metadatas(self.units)
         stale_units = [
             uid
             for uid, m in zip(got["ids"], got["metadatas"] or [], strict=False)
@@ -471,7 +471,7 @@ class KnowledgeIndex:
         t0 = time.perf_counter()
         with self.write_lock():
             old = self.client.get_collection(f"{self.name}__docs", embedding_function=None)
-            got = old.get(include=["metadatas"])
+            got = _metadatas(old)
             sources = [(str(m.get("source")), m.get("doc_type")) for m in got["metadatas"] or [] if m]
             for name in (self.name, f"{self.name}__units", f"{self.name}__docs"):
                 with contextlib.suppress(Exception):
@@ -501,7 +501,7 @@ class KnowledgeIndex:
             self._manifest_at = now
             key = tuple(sorted((d, str(m.get("content_hash"))) for d, m in manifest.items()))
             if key != self._cache_key or self._code_index is None:
-                got = self.chunks.get(include=["metadatas"])
+                got = _metadatas(self.chunks)
                 ids: list[str] = []
                 tokens: list[list[str]] = []
                 metas: dict[str, dict[str, Any]] = {}
@@ -551,6 +551,23 @@ class KnowledgeIndex:
 
     def count(self) -> int:
         return int(self.chunks.count())
+
+
+PAGE = 2000  # records per metadata read: one unpaged get of a large collection exceeds SQLite's variable limit
+
+
+def _metadatas(collection: Any) -> dict[str, Any]:
+    """All ids and metadatas of a collection, read a page at a time (``{"ids": [...], "metadatas": [...]}``)."""
+    ids: list[str] = []
+    metas: list[Any] = []
+    offset = 0
+    while True:
+        got = collection.get(include=["metadatas"], limit=PAGE, offset=offset)
+        ids += got["ids"]
+        metas += got["metadatas"] or []
+        if len(got["ids"]) < PAGE:
+            return {"ids": ids, "metadatas": metas}
+        offset += PAGE
 
 
 def unit_parent(unit_id: str) -> str:
