@@ -25,16 +25,31 @@ def _groups() -> tuple[dict[str, tuple[str, ...]], ...]:
     return tuple(groups)
 
 
-def _uses(question_words: list[str], term: str) -> bool:
-    tw = words(term)
+@functools.cache
+def _term_words(term: str) -> tuple[str, ...]:
+    return tuple(words(term))  # folded once per term, not once per term per question (~27 ms a query before)
+
+
+class _Question:
+    """A question's words with their prefixes and suffixes as sets: one lookup per glossary term."""
+
+    def __init__(self, question_words: list[str]) -> None:
+        self.words = question_words
+        self.exact = set(question_words)
+        self.prefixes = {q[:i] for q in question_words for i in range(4, len(q) + 1)}
+        self.suffixes = {q[-i:] for q in question_words for i in range(5, len(q) + 1)}
+
+
+def _uses(q: _Question, term: str) -> bool:
+    tw = _term_words(term)
     if len(tw) > 1:
         n = len(tw)
-        return any(question_words[i : i + n] == tw for i in range(len(question_words) - n + 1))
+        return any(tuple(q.words[i : i + n]) == tw for i in range(len(q.words) - n + 1))
     t = tw[0] if tw else ""
     if len(t) < 4:
-        return t in question_words
+        return t in q.exact
     # whole word, inflection, or part of a compound ("lagerwechsel" uses "lager" and "wechsel")
-    return any(q == t or q.startswith(t) or (len(t) >= 5 and q.endswith(t)) for q in question_words)
+    return t in q.prefixes or (len(t) >= 5 and t in q.suffixes)
 
 
 def expand(question: str, languages: tuple[str, ...] = ("en", "de"), limit: int = 12) -> str:
@@ -42,9 +57,10 @@ def expand(question: str, languages: tuple[str, ...] = ("en", "de"), limit: int 
     the question alone when it uses none."""
     qwords = words(question)
     have = {fold(w) for w in qwords}
+    q = _Question(qwords)
     extra: list[str] = []
     for group in _groups():
-        if any(_uses(qwords, term) for ws in group.values() for term in ws):
+        if any(_uses(q, term) for ws in group.values() for term in ws):
             for lang in languages:
                 first = group.get(lang, ())[:1]
                 extra += [t for t in first if fold(t) not in have and t not in extra]
