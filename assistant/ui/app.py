@@ -80,10 +80,10 @@ READ_ALOUD_JS = """
 """
 
 
-
 def _session(request: gr.Request | None) -> str | None:
     """The browser session a question comes from (its conversation), when Gradio says."""
     return getattr(request, "session_hash", None) or None
+
 
 def _lang_choices() -> list[tuple[str, str]]:
     return [(t(code, "language_name"), code) for code in ui_languages()]
@@ -331,6 +331,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             respond, *chat_io, concurrency_id="ask", concurrency_limit=ui_workers(settings) * 2, api_name="ask"
         )
         question.submit(respond, *chat_io, concurrency_id="ask")
+
         def new_conversation(lang: str, request: gr.Request) -> tuple[Any, ...]:
             backend.forget(_session(request))
             return [], render_evidence(None, lang), gr.Plot(value=None, visible=False), None, ""

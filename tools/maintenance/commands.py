@@ -131,7 +131,7 @@ def finetune(
     if ship:
         write_model_card(Path(target).parent, summary, adapter=Path(target))
     if Path(target) != SHIPPED_ADAPTER:
-        typer.echo(f"use it: set llm.adapter = \"{target}\"")
+        typer.echo(f'use it: set llm.adapter = "{target}"')
 
 
 @models_app.command("evaluate-adapter")
