@@ -1,13 +1,20 @@
 """``search_documents``: the assistant's tool over the knowledge index — passages with citations, marked untrusted.
 
-Owns the query path. The question is embedded as it is (any language). A chunk's similarity is the best cosine
+Owns the query path. The question is embedded without its codes and numbers, like the index's texts
+(:func:`tools.documents.codes.meaning_text`), once as asked and once with its technical words in the other
+language (:mod:`tools.documents.glossary`). A chunk's similarity is the best cosine
 similarity of its own vector and of its units (one vector per table row, paragraph or log row, see
 :mod:`tools.documents.chunking`), so one matching row is not averaged away by its neighbours. Chunks sharing
 code-like tokens with the question (alarm codes, part numbers, asset ids — the only words compared literally,
 because they are the same in every language) get a bonus for the idf-weighted share of the question's codes they
 contain; a question that is nothing but codes ranks code matches first. A small, bounded prior from
 :mod:`tools.documents.intent` favours logs for questions about events ("when was…", "what happened…") and
-manuals/procedures for questions about how things are meant to be ("how do I…", "what does … mean"). Filters by
+manuals/procedures for questions about how things are meant to be ("how do I…", "what does … mean"); among logs,
+work orders and shift notes for questions about work done ("who repaired…", "what was found…"), the alarm log for
+questions about the alarms themselves; and log passages of a period the question names ("in September",
+"am 6. Oktober", :mod:`tools.documents.dates`) rank higher. A search filtered to an asset gives that asset's id no
+code bonus. Each passage carries its best line (``highlight``, with the table ``header`` it belongs to) and a
+``highlight_score`` comparable across passages, so an answer can quote the row that answers. Filters by
 asset and document type run inside Chroma (``where``) and on in-memory id sets; nothing scans all chunks per
 query. Every passage comes with a citation (file + section/page, or log + line/time range).
 
