@@ -1,5 +1,7 @@
 """Documents: manuals, procedures and logs searched with citations; the answer quotes what the plant's own
-documents say and where. Retrieved text is quoted as data — it never selects a tool or changes the plan."""
+documents say and where — the line that answers (a table row after its header), and a second document when it
+answers about as well. Retrieved text is quoted as data — it never selects a tool or changes the plan. Other
+skills search through :func:`find` and quote through :func:`quote`."""
 
 from __future__ import annotations
 

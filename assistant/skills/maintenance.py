@@ -1,5 +1,7 @@
 """Maintenance: bearing diagnosis, remaining useful life and the maintenance plan from the project's models,
-fed with the plant's own data (OPC UA history and vibration waveforms). Answers say how sure the model is."""
+fed with the plant's own data (the historian where it holds the window, else OPC UA history, and vibration
+waveforms). Answers say how sure the model is; diagnosis and remaining-life answers add the closest
+troubleshooting entry of the asset's own manuals for the symptoms found (quoted and cited, never followed)."""
 
 from __future__ import annotations
 
