@@ -38,6 +38,8 @@ from tools.opcua.resolve import (
 
 FOLLOW_UP_MAX_WORDS = 6
 CUE_MARGIN = 0.15  # how far behind the router's first choice an intent named by cue words may be
+# intents about the plant's state now; asked of a named past period (a month, a date, a season) the logs answer
+LOGGED_PAST_INTENTS = frozenset({"diagnosis", "remaining_useful_life", "anomalies", "alarms"})
 DOCUMENTS_REACH = 0.1  # an asset-less question this close to a document question is looked up in the documents
 # intents the router may only guess when unsure if the question also uses their cue words
 CUE_INTENTS = frozenset({"alarms", "anomalies", "diagnosis", "remaining_useful_life"})
@@ -126,6 +128,15 @@ def cued_intents(question: str) -> set[str]:
             if single or (len(cw) > 1 and contains_phrase(qwords, cue)):
                 found.add(intent)
     return found
+
+
+def names_a_past_period(question: str) -> bool:
+    """Whether the question names a calendar period ('in November', 'am 6. Oktober', 'this autumn')."""
+    from datetime import UTC, datetime
+
+    from tools.documents.dates import named_period
+
+    return named_period(question, datetime.now(UTC).date()) is not None
 
 
 def names_a_time(question: str, plant: PlantSettings | None = None) -> bool:
@@ -219,6 +230,8 @@ def slots_from_rails(
     about_assets = slots.intent not in ASSET_FREE_INTENTS or (slots.intent == "documents" and bool(slots.assets))
     if about_assets and threshold_of(question) and names_a_time(question, plant):
         slots.intent = "threshold_periods"  # "when was … above 80 °C yesterday": periods beyond a limit
+    if slots.intent in LOGGED_PAST_INTENTS and names_a_past_period(question):
+        slots.intent = "documents"  # "who repaired S-4 in November?", "alarms this autumn": the logs, not now
     # about a kind of equipment but no asset of this plant and no measured quantity ("which bearing do I order for
     # a cooling water pump?"): only documents can answer, so they get a wider margin
     reach = 2 * DOCUMENTS_REACH if names_equipment(question) and not slots.quantities else DOCUMENTS_REACH

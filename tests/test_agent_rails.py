@@ -245,3 +245,15 @@ async def test_how_often_below_a_limit_is_a_threshold_question(agent: Agent) -> 
     result = await agent.ask("Wie oft war der Füllstand von T-101 in den letzten 2 Stunden unter 10 %?")
     tools = [c.tool for c in result.tool_calls]
     assert "historian.threshold_periods" in tools and "documents.search" not in tools, tools
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which alarms did K-1 have in September?", "Welcher Techniker hat die Spindel S-4 im November repariert?"],
+)
+async def test_a_named_past_period_is_asked_of_the_logs(agent: Agent, question: str) -> None:
+    # active alarms and live diagnoses describe now; a month in the question asks the plant's logs
+    result = await agent.ask(question)
+    tools = [c.tool for c in result.tool_calls]
+    assert "documents.search" in tools, tools
+    assert not any(t in ("opcua.active_alarms", "maintenance.diagnose") for t in tools), tools

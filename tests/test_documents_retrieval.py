@@ -155,3 +155,15 @@ def test_named_periods_in_several_languages_read_against_the_newest_log() -> Non
     assert named_period("How do I reset alarm E-42?", until) is None
     assert Period(date(2026, 10, 6), date(2026, 10, 6)).overlaps("2026-10-06 08:10", None)
     assert not Period(date(2026, 10, 6), date(2026, 10, 6)).overlaps("2026-09-08 14:20", "2026-09-09 10:20")
+
+
+def test_seasons_are_their_three_months_the_latest_begun() -> None:
+    from datetime import date
+
+    from tools.documents.dates import Period, named_period
+
+    autumn = Period(date(2026, 9, 1), date(2026, 11, 30))
+    assert named_period("Which spindle had the most overload alarms this autumn?", date(2026, 11, 24)) == autumn
+    assert named_period("Was ist im Herbst passiert?", date(2026, 8, 1)) == Period(date(2025, 9, 1), date(2025, 11, 30))
+    assert named_period("last winter", date(2026, 1, 10)) == Period(date(2025, 12, 1), date(2026, 2, 28))
+    assert named_period("Why does the pressure fall?", date(2026, 11, 24)) is None  # a verb, not a season

@@ -5,7 +5,8 @@ Owns the date reading for retrieval. Month names come from ``prompts/lexicon/mon
 listed there); ISO (``2026-10-06``) and German numeric dates (``06.10.2026``) are read as well. A date written
 without a year means the latest such period the index's logs reach: the question is asked of those logs, so
 "September" is the last September they cover, whatever today's date is. Short month forms that are also words
-("mar", "may", "mai" on their own) count only beside a day number.
+("mar", "may", "mai" on their own) count only beside a day number. Seasons ("this autumn", "im Herbst";
+``prompts/lexicon/seasons.yaml``) are their three months, the latest that has begun.
 """
 
 from __future__ import annotations
@@ -61,6 +62,29 @@ def _month_pattern() -> re.Pattern[str]:
     )
 
 
+_SEASON_START = {"spring": 3, "summer": 6, "autumn": 9, "winter": 12}
+
+
+@functools.cache
+def _seasons() -> dict[str, str]:
+    return {str(w).lower(): season for names in load_yaml("lexicon/seasons.yaml").values()
+            for season, words in names.items() for w in words}  # fmt: skip
+
+
+def _season(question: str, until: date) -> Period | None:
+    low = question.lower()
+    for word, season in _seasons().items():
+        if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", low):
+            first = _SEASON_START[season]
+            year = until.year if (until.month, until.day) >= (first, 1) else until.year - 1
+            if season == "winter" and until.month <= 2:
+                year = until.year - 1
+            start = date(year, first, 1)
+            end_month, end_year = (first + 2 - 1) % 12 + 1, year + (first + 2 > 12)
+            return Period(start, date(end_year, end_month, calendar.monthrange(end_year, end_month)[1]))
+    return None
+
+
 def _latest(month: int, day: int | None, year: int | None, until: date) -> Period | None:
     years = [year] if year else [until.year, until.year - 1]
     for y in years:
@@ -90,4 +114,4 @@ def named_period(question: str, until: date) -> Period | None:
         if name in _AMBIGUOUS and not day:
             continue
         return _latest(_months()[name], int(day) if day else None, int(m["y"]) if m["y"] else None, until)
-    return None
+    return _season(question, until)
