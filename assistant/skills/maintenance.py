@@ -77,12 +77,11 @@ async def diagnose(turn: Turn, asset: Asset) -> AskResult:
             model=f"{res.model.name} {res.model.version}",
         ))  # fmt: skip
     if asset.display_name in {i.id for i in source.assets()}:
-        res = await _anomalies(turn, source, asset)
-        deviations = [line for a in res.assets for line in _anomaly_lines(turn, a)]
-        lines += deviations or [turn.text("diagnosis_signals_normal", asset=asset.display_name,
-                                          model=f"{res.model.name} {res.model.version}")]  # fmt: skip
-        if hint := await _manual_hint(turn, asset, [d for a in res.assets for d in a.deviations]):
-            lines.append(hint)
+        res, hint = await _process_signals(turn, source, asset)
+        normal = turn.text("diagnosis_signals_normal", asset=asset.display_name,
+                           model=f"{res.model.name} {res.model.version}")  # fmt: skip
+        lines += [line for a in res.assets for line in _anomaly_lines(turn, a)] or [normal]
+        lines += [hint] if hint else []
     return turn.result("\n".join(lines))
 
 
@@ -95,6 +94,13 @@ async def _anomalies(turn: Turn, source: Any, asset: Asset) -> Any:
                      run_anomalies, source, asset.display_name, ANOMALY_WINDOW_H, HISTORY_DAYS)  # fmt: skip
     _model_note(turn, res.model)
     return res
+
+
+async def _process_signals(turn: Turn, source: Any, asset: Asset) -> tuple[Any, str | None]:
+    """The anomaly model's result for ``asset`` and the manuals' closest entry for its deviations (a clogging
+    strainer or an air leak shows here, not in the bearing spectrum)."""
+    res = await _anomalies(turn, source, asset)
+    return res, await _manual_hint(turn, asset, [d for a in res.assets for d in a.deviations])
 
 
 def _signal_words(name: str) -> str:
@@ -151,10 +157,9 @@ async def remaining_life(turn: Turn, asset: Asset) -> AskResult:
         # no bearing wear to extrapolate; a strainer clogging or an air leak shows in the process signals instead
         lines = [turn.text("rul_healthy", asset=asset.display_name)]
         if asset.display_name in {i.id for i in source.assets()}:
-            found = await _anomalies(turn, source, asset)
-            lines += [line for a in found.assets for line in _anomaly_lines(turn, a) if a.deviations]
-            if hint := await _manual_hint(turn, asset, [d for a in found.assets for d in a.deviations]):
-                lines.append(hint)
+            res, hint = await _process_signals(turn, source, asset)
+            lines += [line for a in res.assets if a.deviations for line in _anomaly_lines(turn, a)]
+            lines += [hint] if hint else []
         return turn.result("\n".join(lines))
     days = lambda h: answers.format_number(round(h / 24.0, 1), turn.lang)  # noqa: E731
     return turn.result(turn.text(

@@ -76,9 +76,7 @@ def _season(question: str, until: date) -> Period | None:
     for word, season in _seasons().items():
         if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", low):
             first = _SEASON_START[season]
-            year = until.year if (until.month, until.day) >= (first, 1) else until.year - 1
-            if season == "winter" and until.month <= 2:
-                year = until.year - 1
+            year = until.year if until.month >= first else until.year - 1  # January/February: last year's winter
             start = date(year, first, 1)
             end_month, end_year = (first + 2 - 1) % 12 + 1, year + (first + 2 > 12)
             return Period(start, date(end_year, end_month, calendar.monthrange(end_year, end_month)[1]))

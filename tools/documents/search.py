@@ -209,8 +209,7 @@ def search_documents(
         texts = {cid: d or "" for cid, d in zip(got_docs["ids"], got_docs["documents"] or [], strict=False)}
     passages = [_passage(cid, score, texts.get(cid, ""), chunk_meta[cid], 1.0 - sims[cid], q_codes)
                 for cid, score in top]  # fmt: skip
-    _highlight(idx, q_vecs, q_codes, bonus, passages, {cid: sims[cid] + bonus * coverage.get(cid, 0.0) + priors[cid]
-                                                       for cid, _ in top}, priors)  # fmt: skip
+    _highlight(idx, q_vecs, q_codes, bonus, passages, dict(top), priors)
     return SearchResult(query=query, asset=asset, doc_type=_dt(doc_type), passages=passages, latency_ms=_ms(t0))
 
 

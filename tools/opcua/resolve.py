@@ -186,6 +186,18 @@ def _asset_kinds(asset: Asset, type_words: dict[str, set[str]]) -> set[str]:
     return {kind for kind, ws in type_words.items() if text_words & ws}
 
 
+def _kinds_named(qwords: set[str], type_words: dict[str, set[str]], plural: bool) -> set[str]:
+    """Equipment kinds whose word is one of ``qwords`` (with ``plural``, also with an ending of up to 3 letters)."""
+    kinds = {kind for kind, ws in type_words.items() if qwords & ws}
+    if plural:
+        kinds |= {
+            kind
+            for kind, ws in type_words.items()
+            if any(q.startswith(w) and 0 < len(q) - len(w) <= 3 for q in qwords for w in ws if len(w) >= 3)
+        }
+    return kinds
+
+
 def assets_of_kind(question: str, assets: list[Asset], plural: bool = False) -> list[Asset]:
     """Assets of the kind a question names in the singular without saying which ("the pump", "der Kompressor");
     with ``plural``, also of a kind named in the plural ("the compressors", "die Pumpen")."""
@@ -194,13 +206,7 @@ def assets_of_kind(question: str, assets: list[Asset], plural: bool = False) -> 
     generic = {fold(w) for ws in load_yaml("lexicon/indefinite.yaml").values() for w in ws}
     # "a pump", "eine Pumpe": pumps in general, not one of this plant's
     qwords = {w for i, w in enumerate(sequence) if not (i and sequence[i - 1] in generic)}
-    kinds = {kind for kind, ws in type_words.items() if qwords & ws}
-    if plural:
-        kinds |= {
-            kind
-            for kind, ws in type_words.items()
-            if any(q.startswith(w) and 0 < len(q) - len(w) <= 3 for q in qwords for w in ws if len(w) >= 3)
-        }
+    kinds = _kinds_named(qwords, type_words, plural)
     if not kinds:
         return []
     return [a for a in assets if kinds & _asset_kinds(a, type_words)]
@@ -212,12 +218,10 @@ def assets_asked_among(question: str, assets: list[Asset]) -> list[Asset]:
     type_words = _asset_type_words()
     sequence = words(question)
     asking = {fold(w) for ws in load_yaml("lexicon/interrogatives.yaml").values() for w in ws}
-    kinds = set()
+    kinds: set[str] = set()
     for i, w in enumerate(sequence):
         if w in asking:
-            for q in sequence[i + 1 : i + 3]:
-                kinds |= {k for k, ws in type_words.items() if any(q == t or (q.startswith(t) and len(q) - len(t) <= 3)
-                                                                   for t in ws if len(t) >= 3)}  # fmt: skip
+            kinds |= _kinds_named(set(sequence[i + 1 : i + 3]), type_words, plural=True)
     return [a for a in assets if kinds & _asset_kinds(a, type_words)] if kinds else []
 
 
