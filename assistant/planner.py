@@ -40,6 +40,8 @@ FOLLOW_UP_MAX_WORDS = 6
 CUE_MARGIN = 0.15  # how far behind the router's first choice an intent named by cue words may be
 # intents about the plant's state now; asked of a named past period (a month, a date, a season) the logs answer
 LOGGED_PAST_INTENTS = frozenset({"diagnosis", "remaining_useful_life", "anomalies", "alarms"})
+# intents whose tools take a whole line or area ("anomalies on line 1")
+PLACE_INTENTS = frozenset({"anomalies"})
 DOCUMENTS_REACH = 0.1  # an asset-less question this close to a document question is looked up in the documents
 # intents the router may only guess when unsure if the question also uses their cue words
 CUE_INTENTS = frozenset({"alarms", "anomalies", "diagnosis", "remaining_useful_life"})
@@ -130,6 +132,23 @@ def cued_intents(question: str) -> set[str]:
     return found
 
 
+def assets_in_named_place(question: str, assets: list[Asset]) -> list[Asset]:
+    """Assets under the lines or areas the question names ("machining line 1", "Linie 2", "Druckluftstation");
+    empty when it names none or only single assets."""
+    from tools.kpi.discovery import find_scopes
+
+    own = {a.path_text for a in assets}
+    places = [p for p in find_scopes(question, own) if p not in own]
+    return [a for a in assets if any(a.path_text.startswith(p + "/") for p in places)]
+
+
+def continues(question: str) -> bool:
+    """Whether the question opens like a follow-up ("And on K-2 only?", "Und bei P-102?", "What about …")."""
+    qwords = words(question)
+    openers = (words(w) for ws in load_yaml("lexicon/continuations.yaml").values() for w in ws)
+    return any(o and qwords[: len(o)] == o for o in openers)
+
+
 def names_a_past_period(question: str) -> bool:
     """Whether the question names a calendar period ('in November', 'am 6. Oktober', 'this autumn')."""
     from datetime import UTC, datetime
@@ -174,13 +193,15 @@ def slots_from_rails(
             slots.intent = cue  # the question's own words say what it wants, and the router nearly agreed
     if slots.intent == "out_of_scope" and slots.assets and slots.quantities:
         slots.intent = "current_value"  # an asset and a measured quantity: a plant question, whatever the wording
-    guessed = slots.intent in CUE_INTENTS and slots.intent not in cues and not route.confident
-    if guessed and slots.assets and slots.quantities:
-        slots.intent = "current_value"  # "is P-103 running?": no word of alarms or faults, a quantity and an asset
+    # a fault/alarm intent the question's words do not ask for, about an asset and a measured quantity: a reading
+    # ("is P-103 running?", "what is the vibration of P-102?"): no word of alarms, faults or remaining life
+    if slots.intent in CUE_INTENTS and slots.intent not in cues and slots.assets and slots.quantities:
+        slots.intent = "current_value"
     last = conversation.last if conversation else None
     if last and len(question.split()) <= FOLLOW_UP_MAX_WORDS and not slots.ambiguous:
         prev_question, prev = last
-        if (not route.confident or slots.intent == "out_of_scope") and prev.intent != "out_of_scope":
+        carries_on = continues(question) and not cues
+        if (not route.confident or carries_on or slots.intent == "out_of_scope") and prev.intent != "out_of_scope":
             slots.intent = prev.intent  # "and yesterday?" keeps asking what was asked
             slots.source = "context"
         named_kind = assets_of_kind(question, assets)
@@ -209,6 +230,9 @@ def slots_from_rails(
                 slots.ambiguous = [AssetMatch(a, 0.5, "of the kind the question names") for a in of_kind]
             if slots.intent in ("out_of_scope", "documents"):
                 slots.intent = "current_value"
+    placed = assets_in_named_place(question, assets) if slots.intent in PLACE_INTENTS else []
+    if placed and (not slots.assets or (all(a in placed for a in slots.assets) and len(slots.assets) < len(placed))):
+        slots.assets, slots.ambiguous = placed, []  # "anomalies on line 1": every asset of that line
     if slots.intent == "current_value" and len(slots.assets) >= 2:
         slots.intent = "compare"  # "which is hotter, P-101 or P-104?"
     elif slots.intent == "compare" and len(slots.assets) < 2 and not slots.ambiguous:

@@ -257,3 +257,43 @@ async def test_a_named_past_period_is_asked_of_the_logs(agent: Agent, question: 
     tools = [c.tool for c in result.tool_calls]
     assert "documents.search" in tools, tools
     assert not any(t in ("opcua.active_alarms", "maintenance.diagnose") for t in tools), tools
+
+
+@pytest.mark.parametrize("question", ["Are there anomalies on machining line 1?", "Gibt es Anomalien an Linie 2?"])
+async def test_anomalies_on_a_named_line_judge_every_asset_of_it(agent: Agent, question: str) -> None:
+    try:
+        result = await agent.ask(question)
+        catalog = await agent.adapter.assets()
+    finally:
+        await agent.adapter.close()
+    line = "Line1" if "1" in question else "Line2"
+    expected = {a.display_name for a in catalog if line in a.path and any(s.history_readable for s in a.signals)}
+    judged = {c.arguments["target"] for c in result.tool_calls if c.tool == "maintenance.anomalies"}
+    assert result.kind == "answer", result.answer
+    assert expected and judged == expected
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the vibration of pump P-102?", "¿Cuál es la vibración de la bomba P-101?"]
+)
+async def test_a_quantity_of_an_asset_without_fault_words_is_read_not_diagnosed(agent: Agent, question: str) -> None:
+    try:
+        result = await agent.ask(question)
+    finally:
+        await agent.adapter.close()
+    tools = [c.tool for c in result.tool_calls]
+    assert "opcua.read" in tools and "maintenance.diagnose" not in tools, tools
+
+
+async def test_a_follow_up_opening_with_and_keeps_the_previous_question(agent: Agent) -> None:
+    from assistant.planner import Conversation
+
+    conversation = Conversation()
+    try:
+        await agent.ask("Which alarms are active right now?", conversation=conversation)
+        result = await agent.ask("And on compressor K-2 only?", conversation=conversation)
+    finally:
+        await agent.adapter.close()
+    calls = [c for c in result.tool_calls if c.tool == "opcua.active_alarms"]
+    assert result.kind == "answer", result.answer
+    assert calls and "K-2" in str(calls[0].arguments), [c.tool for c in result.tool_calls]

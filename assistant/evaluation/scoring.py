@@ -355,9 +355,7 @@ def _fault_ok(case: Case, result: AskResult, truth: Truth) -> tuple[bool, str]:
         missing = [a for a in faulted if not re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", text)]
         return not missing, f"expected {sorted(faulted)} in the answer" + (f"; missing {missing}" if missing else "")
     if not faulted:
-        healthy = has_any(text, marker_words("none_markers")) or has_any(
-            text, ["normal", "healthy", "ok", "unauffällig", "in ordnung", "keine auffälligkeit", "sain", "sano"]
-        )
+        healthy = has_any(text, marker_words("none_markers")) or has_any(text, marker_words("healthy_markers"))
         named = not e.asset or re.search(rf"(?<![\w-]){re.escape(e.asset)}(?![\w-])", text) is not None
         return healthy and named, f"{e.asset or e.assets}: no fault in the scenario"
     notes, ok = [], True

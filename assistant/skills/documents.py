@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 QUOTE_CHARS = 420
 SECOND_QUOTE_MARGIN = 0.05  # a passage from another document this close to the best one is quoted too
+FOCUS_MARGIN = 0.1  # a record holding the asked field this close to the best alarm row of its event is quoted first
 
 
 def _cut(text: str) -> str:
@@ -24,9 +25,21 @@ def _cut(text: str) -> str:
 
 def quote(passage: Passage, line_only: bool = False) -> str:
     """The passage as quoted in an answer: from its start when its best line fits, else from that line on
-    (after the table header, when the line is a table row) — the matching row is never cut away. ``line_only``:
-    just the best line (with its table header), for a short hint."""
+    (after the table header, when the line is a table row) — the matching row is never cut away. A record
+    field the question asks for (``focus``: 'findings: …') is kept in the quote the same way. ``line_only``:
+    just the best line (with its table header) or the asked field, for a short hint."""
     flat = " ".join(passage.text.split())
+    focus = " ".join((passage.focus or "").split())
+    if focus and (pos := flat.find(focus)) >= 0:
+        if line_only:
+            return _cut(focus)
+        if pos + len(focus) <= QUOTE_CHARS - 2:
+            return _cut(flat)
+        # the record from a field boundary on, so that the asked field ('technician: …') is inside the quote
+        start = max(0, pos + len(focus) - (QUOTE_CHARS - 4))
+        boundary = flat.find("; ", start, pos)
+        start = boundary + 2 if boundary >= 0 else pos
+        return _cut("… " + flat[start:])
     line = " ".join((passage.highlight or "").split())
     if line_only and line:
         return _cut(f"{' '.join(passage.header.split())} … {line}" if passage.header else line)
@@ -65,6 +78,27 @@ def cite(turn: Turn, passage: Passage) -> None:
                                    text=passage.text))  # fmt: skip
 
 
+def _same_event(a: Passage, b: Passage) -> bool:
+    """Do two log passages share an asset and a time range (ISO strings compared to the minute)?"""
+    if not set(a.assets) & set(b.assets) or not (a.time_start or a.time_end) or not (b.time_start or b.time_end):
+        return False
+    a0, a1 = (a.time_start or a.time_end or "")[:16], (a.time_end or a.time_start or "")[:16]
+    b0, b1 = (b.time_start or b.time_end or "")[:16], (b.time_end or b.time_start or "")[:16]
+    return a0 <= b1 and b0 <= a1
+
+
+def answering_order(passages: list[Passage]) -> list[Passage]:
+    """Best line first; but when that is an alarm row and a record of the same event holds the field the question
+    asks for (``focus``: a finding, cause, technician) and scores close to it, the record answers: it goes first."""
+    ordered = sorted(passages, key=lambda p: -p.highlight_score)
+    if not ordered or ordered[0].focus or ordered[0].doc_type != "alarm_log":
+        return ordered
+    top = ordered[0]
+    record = next((p for p in ordered[1:] if p.focus and _same_event(p, top)
+                   and p.highlight_score >= top.highlight_score - FOCUS_MARGIN), None)  # fmt: skip
+    return ordered if record is None else [record, *(p for p in ordered if p is not record)]
+
+
 async def search(turn: Turn) -> AskResult:
     asset = turn.slots.asset.display_name if turn.slots and turn.slots.asset else None
     found = await find(turn, turn.question, asset)
@@ -73,7 +107,7 @@ async def search(turn: Turn) -> AskResult:
     # the passage whose best line matches best is quoted (a whole chunk's vector can win the ranking on
     # its neighbourhood, a line wins on the fact asked for); the others are cited after it
     # two documents that answer about equally well (an alarm log and the work order) are both quoted
-    ordered = sorted(found.passages, key=lambda p: -p.highlight_score)
+    ordered = answering_order(found.passages)
     top = ordered[0]
     second = next((p for p in ordered[1:] if p.citation.source != top.citation.source
                    and p.highlight_score >= top.highlight_score - SECOND_QUOTE_MARGIN), None)  # fmt: skip

@@ -13,9 +13,10 @@ from typing import Any
 from assistant import answers
 from assistant.contract import AskResult, Citation
 from assistant.errors import OperatorError
+from assistant.planner import assets_in_named_place
 from assistant.turn import Turn
 from tools.opcua.catalog import Asset
-from tools.opcua.resolve import assets_of_kind, spoken_digits, words
+from tools.opcua.resolve import assets_of_kind, spoken_digits
 
 HISTORY_DAYS = 2.0
 ANOMALY_WINDOW_H = 6.0  # the recent hours judged against the rest of the fetched history
@@ -221,8 +222,7 @@ def anomaly_targets(turn: Turn, named: list[Asset]) -> list[Asset]:
     of_kind = assets_of_kind(turn.question, turn.assets, plural=True)
     if of_kind:
         return of_kind
-    qwords = set(words(turn.question))
-    placed = [a for a in turn.assets if any(set(words(p)) <= qwords for p in a.path[1:-1] if words(p))]
+    placed = assets_in_named_place(turn.question, turn.assets)
     return placed or [a for a in turn.assets if any(s.history_readable for s in a.signals)]
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tools.documents.codes import asset_ids, code_tokens
+from tools.documents.codes import asset_ids, code_tokens, normalise_asset
 from tools.documents.parsers import Block, ParsedDocument
 
 MAX_CHARS = 600
@@ -97,6 +97,11 @@ def _locator(doc: ParsedDocument, c: Chunk) -> str:
 def _finish(doc: ParsedDocument, c: Chunk, header: str | None, known_assets: list[str] | None) -> Chunk:
     c.codes = code_tokens(c.text)
     c.assets = asset_ids(c.text, known_assets)
+    if c.group and doc.format in ("csv", "json"):
+        # a log row or record grouped by its asset column/field is about that asset, whatever its id looks like
+        own = normalise_asset(c.group)
+        if known_assets is None or own in {normalise_asset(a) for a in known_assets}:
+            c.assets = list(dict.fromkeys([own, *c.assets]))
     c.locator = _locator(doc, c)
     context = " › ".join(p for p in (doc.title, c.section) if p)
     c.embed_text = f"{context}\n{c.text}" if context else c.text

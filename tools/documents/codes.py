@@ -104,10 +104,13 @@ def _canonical(asset: str) -> str:
     return re.sub(r"[\s_-]+", "", asset).upper()
 
 
-def looks_like_asset(prefix: str, number: str) -> bool:
-    """Heuristic for an index built without the asset catalog: not an alarm code, not a part number."""
+def looks_like_asset(prefix: str, number: str, hyphenated: bool = False) -> bool:
+    """Heuristic for an index built without the asset catalog: not an alarm code, not a part number.
+
+    ``hyphenated``: the token was written with a hyphen ('S-4'); a one-letter prefix is then an asset id even
+    when the letter alone is a unit ('S' seconds, 'A' ampere, 'V' volt), since units are not hyphenated."""
     p = prefix.upper()
-    if p in ALARM_PREFIXES or p in _NOT_CODES:
+    if p in ALARM_PREFIXES or (p in _NOT_CODES and not (hyphenated and len(p) == 1)):
         return False
     return not (len(number) >= 4 or (len(number) > 1 and number.startswith("0")))
 
@@ -134,7 +137,7 @@ def asset_ids(text: str, known: Iterable[str] | None = None) -> list[str]:
         return list(seen)
     for m in _ASSET_RE.finditer(text):
         prefix, number = m.group(1), m.group(2)
-        if prefix.split("-")[-1].isupper() and looks_like_asset(prefix.split("-")[-1], number):
+        if prefix.split("-")[-1].isupper() and looks_like_asset(prefix.split("-")[-1], number, hyphenated=True):
             seen.setdefault(f"{prefix.upper()}-{number}", None)
     return list(seen)
 

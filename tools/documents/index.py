@@ -45,8 +45,8 @@ from tools.documents.embedding import embedding_function
 from tools.documents.parsers import SUPPORTED, DocumentError, ParsedDocument, parse_file
 
 EMBED_BATCH = 64
-SCHEMA = 3  # 2: unit vectors per block (``__units``), document-level asset scope for manuals; 3: vectors of the
-# text without codes and numbers (``codes.meaning_text``)
+SCHEMA = 4  # 2: unit vectors per block (``__units``), document-level asset scope for manuals; 3: vectors of the
+# text without codes and numbers (``codes.meaning_text``); 4: a log row's own asset field, one-letter asset ids (S-4)
 MANIFEST_TTL = 2.0  # seconds a search trusts the cached manifest before checking for other writers
 LOG_TYPES = ("alarm_log", "maintenance_log", "shift_log", "log")
 _INDEXES: dict[tuple[Any, ...], KnowledgeIndex] = {}

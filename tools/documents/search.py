@@ -12,10 +12,13 @@ contain; a question that is nothing but codes ranks code matches first. A small,
 manuals/procedures for questions about how things are meant to be ("how do I…", "what does … mean"); among logs,
 work orders and shift notes for questions about work done ("who repaired…", "what was found…"), the alarm log for
 questions about the alarms themselves; and log passages of a period the question names ("in September",
-"am 6. Oktober", :mod:`tools.documents.dates`) rank higher. A search filtered to an asset gives that asset's id no
-code bonus. Each passage carries its best line (``highlight``, with the table ``header`` it belongs to) and a
-``highlight_score`` comparable across passages, so an answer can quote the row that answers. Filters by
-asset and document type run inside Chroma (``where``) and on in-memory id sets; nothing scans all chunks per
+"am 6. Oktober", :mod:`tools.documents.dates`) rank higher. An event question that asks for a record field ("what
+was found", "warum", "welcher Techniker") favours the log records holding that field over alarm rows, and the
+passage carries the field (``focus``) to quote; a question about which part to order favours manual lines with a
+part number (both read from ``prompts/lexicon``, :mod:`tools.documents.fields`). A search filtered to an asset
+gives that asset's id no code bonus. Each passage carries its best line (``highlight``, with the table ``header``
+it belongs to) and a ``highlight_score`` comparable across passages, so an answer can quote the row that answers.
+Filters by asset and document type run inside Chroma (``where``) and on in-memory id sets; nothing scans all chunks per
 query. Every passage comes with a citation (file + section/page, or log + line/time range).
 
 Retrieved text is data: every passage carries ``untrusted=True``, passages that read like
@@ -37,6 +40,7 @@ from assistant.config import Settings
 from assistant.errors import BadQuestion
 from tools.documents.codes import code_tokens, meaning_text, normalise_asset
 from tools.documents.dates import Period, named_period
+from tools.documents.fields import asked_field, asked_fields, asks_for_part, is_part_number, part_numbers
 from tools.documents.glossary import expand
 from tools.documents.index import LOG_TYPES, open_index, unit_parent
 from tools.documents.intent import event_intent, work_intent
@@ -56,6 +60,8 @@ INTENT_WEIGHT = 0.1  # ± for logs vs documents at a clear event/documentation i
 WORK_WEIGHT = 0.06  # ± among logs: work orders/shift notes vs the alarm log at a clear work-done/alarm intent
 WORK_LOGS = ("maintenance_log", "shift_log")
 DATE_BONUS = 0.1  # a log passage from the period the question names ("in September", "am 6. Oktober")
+FIELD_BONUS = 0.15  # a log record holding the field an event question asks for (finding, cause, technician…)
+PART_BONUS = 0.06  # a manual line with a part number, for a question about which part to order
 _CODE_LIKE = re.compile(r"[A-Za-z]{0,6}[- ]?\d[\w/-]*")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _INJECTION = re.compile(
@@ -99,6 +105,8 @@ class Passage(BaseModel):
     highlight: str | None = Field(None, description="the line of the passage (table row, paragraph, log row) that "
                                   "matches the query best; None for a one-line passage")  # fmt: skip
     header: str | None = Field(None, description="the table header the highlighted row belongs to")
+    focus: str | None = Field(None, description="the record field the question asks for ('findings: …', "
+                              "'technician: …'), when the passage holds it; quoted in preference")  # fmt: skip
     highlight_score: float = Field(0.0, description="how well the best line (or the whole one-line passage) "
                                    "matches: cosine + code and intent bonuses, comparable across passages")  # fmt: skip
 
@@ -190,8 +198,16 @@ def search_documents(
     intent = 0.0 if code_only else event_intent(idx.ef, q_vec)
     work = 0.0 if code_only or intent <= 0 else work_intent(idx.ef, q_vec)
     period = _period(query, chunk_meta)
+    # an event question asking for a record field (what was found, why, who): records holding it answer it
+    asked = asked_fields(query) if intent > 0 else []
+    texts: dict[str, str] = {}
+    if asked:
+        logs = [cid for cid in sims if str(chunk_meta[cid].get("doc_type", "")) in LOG_TYPES]
+        texts.update(_texts(idx, logs))
+    part = not code_only and asks_for_part(query)
     scored: list[tuple[str, float]] = []
     priors: dict[str, float] = {}
+    parts: dict[str, float] = {}  # the part-number bonus of a whole chunk (its lines get it line by line)
     for cid, sim in sims.items():
         m = chunk_meta[cid]
         dtype = str(m.get("doc_type", ""))
@@ -200,17 +216,28 @@ def search_documents(
             priors[cid] += WORK_WEIGHT * work * (1.0 if dtype in WORK_LOGS else -1.0)
         if period is not None and dtype in LOG_TYPES and period.overlaps(m.get("time_start"), m.get("time_end")):
             priors[cid] += DATE_BONUS
-        scored.append((cid, sim + bonus * coverage.get(cid, 0.0) + priors[cid]))
+        if asked and dtype in LOG_TYPES and asked_field(texts.get(cid, ""), asked):
+            priors[cid] += FIELD_BONUS
+        if part and dtype not in LOG_TYPES and any(is_part_number(c) for c in str(m.get("codes", "")).split()):
+            parts[cid] = PART_BONUS
+        scored.append((cid, sim + bonus * coverage.get(cid, 0.0) + priors[cid] + parts.get(cid, 0.0)))
     scored.sort(key=lambda p: -p[1])
     top = scored[:k]
-    texts: dict[str, str] = {}
-    if top:
-        got_docs = idx.chunks.get(ids=[cid for cid, _ in top], include=["documents"])
-        texts = {cid: d or "" for cid, d in zip(got_docs["ids"], got_docs["documents"] or [], strict=False)}
+    texts.update(_texts(idx, [cid for cid, _ in top if cid not in texts]))
     passages = [_passage(cid, score, texts.get(cid, ""), chunk_meta[cid], 1.0 - sims[cid], q_codes)
                 for cid, score in top]  # fmt: skip
-    _highlight(idx, q_vecs, q_codes, bonus, passages, dict(top), priors)
+    for p in passages:
+        p.focus = asked_field(p.text, asked) if asked and p.doc_type in LOG_TYPES else None
+    _highlight(idx, q_vecs, q_codes, bonus, passages, dict(top), priors, PART_BONUS if part else 0.0)
     return SearchResult(query=query, asset=asset, doc_type=_dt(doc_type), passages=passages, latency_ms=_ms(t0))
+
+
+def _texts(idx: Any, ids: list[str]) -> dict[str, str]:
+    """Chunk id → stored passage text."""
+    if not ids:
+        return {}
+    got = idx.chunks.get(ids=ids, include=["documents"])
+    return {cid: d or "" for cid, d in zip(got["ids"], got["documents"] or [], strict=False)}
 
 
 def _score_missing(idx: Any, q_vec: np.ndarray, ids: list[str], sims: dict[str, float]) -> None:
@@ -252,12 +279,14 @@ def _highlight(
     passages: list[Passage],
     whole: dict[str, float],
     priors: dict[str, float],
+    part_bonus: float = 0.0,
 ) -> None:
     """Mark each passage's best line (unit) for the query, and score it so lines compare across passages.
 
     A line scores like a chunk: its best cosine over the query vectors (the expanded query less its penalty), plus
-    the code bonus for the share of the query's codes it contains, plus the chunk's intent prior. A passage
-    without units (one line) scores as a whole."""
+    the code bonus for the share of the query's codes it contains, plus the chunk's intent prior, plus
+    ``part_bonus`` when it is a manual line holding a part number. A passage without units (one line) scores as
+    a whole."""
     for p in passages:
         p.highlight_score = round(whole[p.chunk_id], 6)
     if not passages or not idx.unit_count():
@@ -276,6 +305,8 @@ def _highlight(
         if q_codes:
             codes = set(code_tokens(line))
             sim += bonus * sum(c in codes for c in q_codes) / len(q_codes)
+        if part_bonus and by_id[parent].doc_type not in LOG_TYPES and part_numbers(line):
+            sim += part_bonus
         if parent not in best or sim > best[parent][0]:
             best[parent] = (sim, line)
     for cid, (sim, line) in best.items():
