@@ -297,3 +297,14 @@ async def test_a_follow_up_opening_with_and_keeps_the_previous_question(agent: A
     calls = [c for c in result.tool_calls if c.tool == "opcua.active_alarms"]
     assert result.kind == "answer", result.answer
     assert calls and "K-2" in str(calls[0].arguments), [c.tool for c in result.tool_calls]
+
+
+async def test_remaining_life_of_an_asset_without_vibration_reads_its_limits(agent: Agent) -> None:
+    try:
+        result = await agent.ask("How many days until tank T-111 needs maintenance?")
+    finally:
+        await agent.adapter.close()
+    tools = [c.tool for c in result.tool_calls]
+    assert result.kind == "answer", result.answer
+    assert "maintenance.time_to_limits" in tools, tools
+    assert "T-111" in result.answer and "Level" in result.answer

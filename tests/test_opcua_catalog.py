@@ -34,6 +34,10 @@ async def test_demo_plant_catalog(demo_plant, tmp_path) -> None:  # type: ignore
     # every analog signal carries unit and range
     analog = [s for a in cat.assets for s in a.signals if s.data_type == "Double"]
     assert analog and all(s.unit and s.range_high is not None for s in analog)
+    # alarm limits come from the variables' HighLimit/LowLimit properties: the warning level, not the trip level
+    vibration = next(s for s in pump.signals if s.display_name == "Vibration")
+    assert (vibration.limit_low, vibration.limit_high) == (None, 4.5)
+    assert temp.limit_high == 80.0 and next(s for s in pump.signals if s.display_name == "Flow").limit_high is None
 
 
 async def test_unseen_plant_catalog(other_plant, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -50,6 +50,18 @@ def alarm_rules() -> tuple[AlarmRule, ...]:
     return tuple(AlarmRule(**row) for row in data)
 
 
+def alarm_limits(kind: str, signal: str) -> dict[str, float]:
+    """The rules' limits of one signal as the properties of OPC UA's LimitAlarmType: the nearer limit on each side
+    is the warning level (HighLimit / LowLimit), a further one the trip level (HighHighLimit / LowLowLimit)."""
+    rules = [r for r in alarm_rules() if r.kind == kind and r.signal == signal]
+    highs = sorted(r.above for r in rules if r.above is not None)
+    lows = sorted((r.below for r in rules if r.below is not None), reverse=True)
+    out: dict[str, float] = {}
+    for names, levels in ((("HighLimit", "HighHighLimit"), highs), (("LowLimit", "LowLowLimit"), lows)):
+        out.update({name: float(level) for name, level in zip(names, levels, strict=False)})
+    return out
+
+
 @dataclass(slots=True)
 class AlarmTransition:
     asset: str

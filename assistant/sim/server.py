@@ -29,7 +29,7 @@ from asyncua import Server, ua, uamethod
 from asyncua.crypto.permission_rules import PermissionRuleset, SimpleRoleRuleset, User, UserRole
 
 from assistant.config import SimSettings
-from assistant.sim.alarms import AlarmEngine, AlarmTransition
+from assistant.sim.alarms import AlarmEngine, AlarmTransition, alarm_limits
 from assistant.sim.history import PlantHistory
 from assistant.sim.layout import PlantLayout, demo_layout
 from assistant.sim.physics import FAULTS, AssetModel, SignalSpec, make_model
@@ -200,6 +200,8 @@ class PlantServer:
                 if sig.kind == "analog" or (sig.kind == "counter" and sig.unit):
                     await var.add_property(0, "EngineeringUnits", _eu(sig))
                     await var.add_property(0, "EURange", ua.Range(Low=float(sig.low or 0), High=float(sig.high or 0)))
+                    for name, limit in alarm_limits(spec.kind, sig.name).items():
+                        await var.add_property(0, name, limit)
                 if sig.kind == "state":
                     names = [ua.LocalizedText(n, "en") for _, n in sorted(state_names().items())]
                     await var.add_property(0, "EnumStrings", ua.Variant(names, ua.VariantType.LocalizedText))

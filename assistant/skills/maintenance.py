@@ -15,12 +15,14 @@ from assistant.contract import AskResult, Citation
 from assistant.errors import OperatorError
 from assistant.planner import assets_in_named_place
 from assistant.turn import Turn
+from tools.maintenance.datasource import NoData
 from tools.opcua.catalog import Asset
 from tools.opcua.resolve import assets_of_kind, spoken_digits
 
 HISTORY_DAYS = 2.0
 ANOMALY_WINDOW_H = 6.0  # the recent hours judged against the rest of the fetched history
 MAX_SYMPTOMS = 2  # deviating signals put into the troubleshooting query
+MAX_LIMIT_LINES = 2  # signals drifting towards their alarm limit named in a remaining-life answer
 HINT_MIN_SCORE = 0.2  # a manual line matching the symptoms less well than this is not quoted (cosine-like units)
 
 
@@ -152,12 +154,16 @@ async def remaining_life(turn: Turn, asset: Asset) -> AskResult:
     from tools.maintenance.tools import remaining_useful_life
 
     source = await _source(turn, [asset])
-    res = await _run(turn, "maintenance.rul", {"asset": asset.display_name}, remaining_useful_life, source,
-                     asset.display_name)  # fmt: skip
-    if res.status != "degrading" or res.rul_hours is None:
+    try:
+        res = await _run(turn, "maintenance.rul", {"asset": asset.display_name}, remaining_useful_life, source,
+                         asset.display_name)  # fmt: skip
+    except NoData:
+        res = None  # no vibration snapshot (a tank, a conveyor): what its process signals say is all there is
+    if res is None or res.status != "degrading" or res.rul_hours is None:
         # no bearing wear to extrapolate; a strainer clogging or an air leak shows in the process signals instead
-        lines = [turn.text("rul_healthy", asset=asset.display_name)]
+        lines = [turn.text("rul_healthy" if res is not None else "rul_no_vibration", asset=asset.display_name)]
         if asset.display_name in {i.id for i in source.assets()}:
+            lines += await _limit_lines(turn, source, asset)
             res, hint = await _process_signals(turn, source, asset)
             lines += [line for a in res.assets if a.deviations for line in _anomaly_lines(turn, a)]
             lines += [hint] if hint else []
@@ -168,6 +174,35 @@ async def remaining_life(turn: Turn, asset: Asset) -> AskResult:
         low=days(res.rul_hours_low or res.rul_hours), high=days(res.rul_hours_high or res.rul_hours),
         band=round(100 * res.band), date=_date(res.predicted_failure), earliest=_date(res.failure_earliest),
     ))  # fmt: skip
+
+
+async def _limit_lines(turn: Turn, source: Any, asset: Asset) -> list[str]:
+    """When the asset's signals with alarm limits get there at their present drift (a strainer's differential
+    pressure, a tank's level): the remaining life of wear the bearing model does not see."""
+    from tools.maintenance.limits import Limit, time_to_limits
+
+    limits = [Limit(signal=s.browse_name, low=s.limit_low, high=s.limit_high) for s in asset.signals
+              if s.limit_low is not None or s.limit_high is not None]  # fmt: skip
+    if not limits:
+        return []
+    res = await turn.tool(
+        "maintenance.time_to_limits", {"asset": asset.display_name, "window_hours": HISTORY_DAYS * 24},
+        lambda: asyncio.to_thread(time_to_limits, source, asset.display_name, limits, HISTORY_DAYS * 24),
+        lambda r: r.model_dump(mode="json"),
+    )  # fmt: skip
+    units = {s.browse_name: s.unit for s in asset.signals}
+    fmt = lambda v: answers.format_number(v, turn.lang) if v is not None else "?"  # noqa: E731
+    lines = []
+    for f in res.approaching[:MAX_LIMIT_LINES]:
+        key = "limit_beyond" if f.status == "beyond" else "limit_forecast"
+        figures = dict(limit=fmt(f.limit), level=fmt(f.level), drift=fmt(f.towards_per_day), days=fmt(f.days),
+                       low=fmt(f.days_low), high=fmt(f.days_high), band=round(100 * res.band))  # fmt: skip
+        lines.append(turn.text(key, asset=asset.display_name, signal=f.signal, unit=units.get(f.signal, ""),
+                               date=_date(f.reached_around), **figures))  # fmt: skip
+    if not lines and res.forecasts:
+        lines.append(turn.text("limits_steady", asset=asset.display_name,
+                               signals=", ".join(sorted({f.signal for f in res.forecasts}))))  # fmt: skip
+    return lines
 
 
 _HORIZON = re.compile(r"(\d+)\s*(days?|tagen?|jours?|d[ií]as?|giorni|weeks?|wochen?|semaines?|semanas?|settimane?)",

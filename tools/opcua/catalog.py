@@ -18,8 +18,19 @@ from asyncua import Client, ua
 
 from tools.opcua.units import unece_code
 
-_PROPERTY_NAMES = {"EngineeringUnits", "EURange", "InstrumentRange", "EnumStrings", "EnumValues"}
+# alarm limits of a variable, named as the properties of OPC UA's LimitAlarmType (Part 9); the warning level is
+# the one planned against, the trip level when there is no warning level
+LIMIT_NAMES = ("HighLimit", "HighHighLimit", "LowLimit", "LowLowLimit")
+_PROPERTY_NAMES = {"EngineeringUnits", "EURange", "InstrumentRange", "EnumStrings", "EnumValues", *LIMIT_NAMES}
 _SKIP_BROWSE_NAMES = {"Server", "Aliases", "Locations", "DeviceSet", "NetworkSet", "DeviceTopology"}
+
+
+def _number(*values: Any) -> float | None:
+    """The first of ``values`` that is a number."""
+    for v in values:
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return float(v)
+    return None
 
 
 @dataclass(slots=True)
@@ -36,6 +47,8 @@ class Signal:
     unit_code: str = ""
     range_low: float | None = None
     range_high: float | None = None
+    limit_low: float | None = None  # alarm limits (LowLimit / HighLimit properties), when the server has them
+    limit_high: float | None = None
     readable: bool = True
     writable: bool = False
     history_readable: bool = False
@@ -269,7 +282,8 @@ async def build_catalog(client: Client, endpoint: str, max_depth: int = 12, batc
 
     # properties that describe a variable: EngineeringUnits / EURange
     prop_of: dict[str, dict[str, Any]] = {}
-    wanted = [p for p in properties if p.browse_name.Name in ("EngineeringUnits", "EURange", "InstrumentRange")]
+    wanted = [p for p in properties if p.browse_name.Name in {"EngineeringUnits", "EURange", "InstrumentRange",
+                                                               *LIMIT_NAMES}]  # fmt: skip
     prop_vals = await _read_many(client, [p.node_id for p in wanted], ua.AttributeIds.Value, batch)
     for p, dv in zip(wanted, prop_vals, strict=True):
         prop_of.setdefault(p.parent.to_string(), {})[p.browse_name.Name] = _value(dv)
@@ -319,6 +333,8 @@ async def build_catalog(client: Client, endpoint: str, max_depth: int = 12, batc
                 unit_code=unece_code(eu.UnitId) if isinstance(eu, ua.EUInformation) and eu.UnitId > 0 else "",
                 range_low=getattr(rng, "Low", None),
                 range_high=getattr(rng, "High", None),
+                limit_low=_number(props.get("LowLimit"), props.get("LowLowLimit")),
+                limit_high=_number(props.get("HighLimit"), props.get("HighHighLimit")),
                 readable=bool(bits & ua.AccessLevel.CurrentRead.mask) if bits else True,
                 writable=bool(bits & ua.AccessLevel.CurrentWrite.mask),
                 history_readable=bool(bits & ua.AccessLevel.HistoryRead.mask),
