@@ -329,3 +329,20 @@ def test_a_range_gives_its_unit_to_both_ends() -> None:
     got = [(q.raw, q.unit) for q in quantities(text)]
     assert got == [("19.8", "d"), ("80", "%"), ("2.1", "d"), ("68", "d"), ("2,1", "d"), ("68", "d")]
     assert [(q.raw, q.unit) for q in quantities("P-101 at 45 °C, 3 pumps")][-1] == ("3", None)
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("OEE of Line1 from 2026-11-26 00:00 to 2026-11-27 00:00: 86.1 % = availability 94.7 % × …", True),
+        ("TRS de Line1 du 2026-11-26 au 2026-11-27 : 86,5 % = disponibilité 94,7 % …", True),
+        ("OEE of Line1: 80.2 % = availability 86.1 % × performance 92.9 %", False),  # the right figure, wrong place
+        ("Line1 ran 86.1 % of the planned time.", False),  # no OEE named
+    ],
+)
+def test_kpi_answers_are_held_to_the_oee_from_raw_samples(answer: str, ok: bool) -> None:
+    c = case(question="What was the OEE of line 1 yesterday?", category="history_stats",
+             expect={"type": "kind", "asset": "Line1", "signal": "OEE"})  # fmt: skip
+    truth = Truth(data={"machines": ["S-1", "S-2", "S-5"], "oee": 0.861, "unit": "%"})
+    result = AskResult(question=c.question, answer=answer, language="en", kind="answer")
+    assert score(c, result, truth, DEFAULTS).answer is ok

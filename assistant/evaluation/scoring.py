@@ -269,7 +269,7 @@ def _stat_value(text: str, stat: str) -> list[Quantity]:
 def _answer(case: Case, result: AskResult, truth: Truth, defaults: Defaults) -> tuple[bool, str]:
     e, text, t = case.expect, result.answer, truth.data
     if e.type == "kind":
-        return True, ""
+        return _kpi_ok(text, t) if t.get("oee") is not None else (True, "")
     if e.type in ("live_value", "compare") and e.stat is None:
         per_asset = t.get("assets", {})
         evidence = json.dumps([[c.arguments, c.result] for c in result.tool_calls] + [c.model_dump() for c in
@@ -327,6 +327,24 @@ def _answer(case: Case, result: AskResult, truth: Truth, defaults: Defaults) -> 
         _precision, recall = _citations(case, result, truth)
         return bool(recall), "" if recall else f"expected a citation of {' or '.join(e.sources)}"
     return False, f"unknown expectation {e.type}"
+
+
+KPI_ABS_TOL_PP = 1.5  # percentage points: the tools and the truth cut the window at slightly different samples
+
+
+def _kpi_ok(text: str, t: dict[str, Any]) -> tuple[bool, str]:
+    """The OEE the answer states (the first percentage after the word) against the OEE computed from the
+    historian's raw samples for the same window and scope."""
+    want = 100.0 * float(t["oee"])
+    note = f"expected OEE {want:.1f} % ±{KPI_ABS_TOL_PP:g} (from {len(t.get('machines', []))} machines' raw samples)"
+    folded = _fold(text)
+    hits = [h for h in (folded.find(_fold(w)) for w in marker_words("oee_words")) if h >= 0]
+    at = min(hits, default=-1)
+    if at < 0:
+        return False, note + "; the answer names no OEE"
+    found = [q for q in quantities(text) if q.start > at and q.unit == "%"][:1]
+    ok = any(abs(v - want) <= KPI_ABS_TOL_PP for q in found for v in q.values)
+    return ok, note + ("" if ok else f"; answer has {[v for q in found for v in q.values] or 'none'}")
 
 
 def _threshold_ok(text: str, t: dict[str, Any], case: Case) -> tuple[bool, str]:

@@ -75,7 +75,7 @@ def window_of(result: AskResult) -> tuple[datetime, datetime] | None:
         return None
 
     for call in result.tool_calls:
-        if call.tool.startswith(("historian.", "opcua.history", "maintenance.")) or "history" in call.tool:
+        if call.tool.startswith(("historian.", "opcua.history", "maintenance.", "kpi.")) or "history" in call.tool:
             for part in (call.result, call.arguments):
                 if found := find(part):
                     return found
@@ -299,7 +299,8 @@ def kpi_truth(store: Any, scope: str, start_ms: int, end_ms: int) -> dict[str, A
         def inc(name: str) -> float:
             t, v = values(name)
             before, last = int(np.searchsorted(t, start_ms)) - 1, int(np.searchsorted(t, end_ms)) - 1
-            return float(v[last] - v[before]) if before >= 0 and last >= 0 else 0.0
+            # a counter whose history starts inside the window counts from its first sample
+            return float(v[last] - v[max(before, 0)]) if last >= 0 else 0.0
 
         g, sc = inc("GoodParts"), inc("ScrapParts")
         ict = float(values("IdealCycleTime")[1][-1])
