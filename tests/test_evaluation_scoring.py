@@ -346,3 +346,26 @@ def test_kpi_answers_are_held_to_the_oee_from_raw_samples(answer: str, ok: bool)
     truth = Truth(data={"machines": ["S-1", "S-2", "S-5"], "oee": 0.861, "unit": "%"})
     result = AskResult(question=c.question, answer=answer, language="en", kind="answer")
     assert score(c, result, truth, DEFAULTS).answer is ok
+
+
+@pytest.mark.parametrize(
+    ("answer", "bare", "ok"),
+    [
+        ("# Shift handover report — Line1\n\n- OEE 86.1 % (availability 94.7 %, performance 92.9 %).", [], True),
+        ("# Schichtübergabe — Line1\n\n- OEE 86,1 % (Verfügbarkeit 94,7 %, Leistung 92,9 %).", [], False),  # German
+        ("# Shift handover report — Line1\n\n- OEE 79.0 % (availability 94.7 %, performance 92.9 %).", [], False),
+        (
+            "# Shift handover report — Line1\n\n- OEE 86.1 % (availability 94.7 %, performance 92.9 %).",
+            ["No OEE for the previous shifts to compare with."],
+            False,
+        ),  # a statement without its evidence
+    ],
+)
+def test_shift_reports_are_held_to_raw_samples_language_and_evidence(answer: str, bare: list[str], ok: bool) -> None:
+    c = case(question="Shift report for line 1", category="shift_report", report={"line": "Line1"},
+             expect={"type": "report"})  # fmt: skip
+    truth = Truth(data={"machines": ["S-1", "S-2", "S-5"], "oee": 0.861, "unit": "%"})
+    call = ToolCall(tool="report.shift", arguments={"line": "Line1"},
+                    result={"statements": 5, "without_evidence": bare}, duration_ms=1.0)  # fmt: skip
+    result = AskResult(question=c.question, answer=answer, language="en", kind="answer", tool_calls=[call])
+    assert score(c, result, truth, DEFAULTS).answer is ok

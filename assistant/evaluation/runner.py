@@ -39,7 +39,7 @@ from assistant.contract import AskResult, Citation, ToolCall
 from assistant.errors import OperatorError
 from assistant.evaluation.metrics import check_gate, summarise
 from assistant.evaluation.scoring import detect_kind, score
-from assistant.evaluation.suite import Case, Defaults, Suite, load_suite, resolve_suite_paths
+from assistant.evaluation.suite import Case, Defaults, ReportRequest, Suite, load_suite, resolve_suite_paths
 from assistant.evaluation.truth import Truth, TruthProvider
 from assistant.llm.base import LLM, Completion
 from tools.opcua.adapter import OpcUaAdapter
@@ -268,6 +268,27 @@ class Responder:
             return await asyncio.to_thread(self._llm_only, question, language)
         return await asyncio.to_thread(self._retrieval_only, question, language)
 
+    async def report(self, request: ReportRequest, question: str, language: str) -> AskResult:
+        """The shift report the CLI and the UI build, as markdown; its KPI inputs and every statement's evidence
+        ride along as one tool call for the truth and the scorer."""
+        from assistant.report.builder import build_shift_report
+        from assistant.report.render import to_markdown
+
+        if self.agent is None or self.agent.historian is None:
+            raise OperatorError("a shift report needs the agent's historian (router or LLM modes with history)")
+        t0 = time.perf_counter()
+        report = await build_shift_report(self.settings, self.agent.historian, self.agent.adapter, line=request.line,
+                                          shift=request.shift, language=language)  # fmt: skip
+        statements = [st for sec in report.sections for st in sec.statements]
+        call = ToolCall(
+            tool="report.shift", arguments={"line": request.line, "shift": request.shift, "language": language},
+            result={"window": report.window, "statements": len(statements),
+                    "without_evidence": [st.text for st in statements if not st.evidence], **report.data},
+            duration_ms=round((time.perf_counter() - t0) * 1000, 1),
+        )  # fmt: skip
+        return AskResult(question=question, language=report.language, answer=to_markdown(report), kind="answer",  # type: ignore[arg-type]
+                         tool_calls=[call], latency_ms=call.duration_ms)  # fmt: skip
+
     def _llm_only(self, question: str, language: str | None) -> AskResult:
         t0 = time.perf_counter()
         prompt = (Path(__file__).parent / "baseline_prompt.txt").read_text(encoding="utf-8").format(question=question)
@@ -329,8 +350,14 @@ async def _run_case(
             await asyncio.wait_for(responder.ask(earlier, case.language, session), defaults.timeout_s)
     snap = await truth.before(case)
     t0 = time.perf_counter()
+    if case.report is not None and responder.agent is None:
+        return {**rec, "status": "skipped", "skip_reason": f"{responder.mode}: shift reports are built by the agent"}
     try:
-        result = await asyncio.wait_for(responder.ask(question, None, session), defaults.timeout_s)
+        if case.report is not None:
+            asked = responder.report(case.report, question, case.language)
+        else:
+            asked = responder.ask(question, None, session)
+        result = await asyncio.wait_for(asked, defaults.timeout_s)
     except OperatorError as exc:
         result = _error_result(question, case.language, exc.message)
     except TimeoutError:

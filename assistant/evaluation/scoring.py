@@ -270,6 +270,8 @@ def _answer(case: Case, result: AskResult, truth: Truth, defaults: Defaults) -> 
     e, text, t = case.expect, result.answer, truth.data
     if e.type == "kind":
         return _kpi_ok(text, t) if t.get("oee") is not None else (True, "")
+    if e.type == "report":
+        return _report_ok(case, result, t)
     if e.type in ("live_value", "compare") and e.stat is None:
         per_asset = t.get("assets", {})
         evidence = json.dumps([[c.arguments, c.result] for c in result.tool_calls] + [c.model_dump() for c in
@@ -347,6 +349,32 @@ def _kpi_ok(text: str, t: dict[str, Any]) -> tuple[bool, str]:
     return ok, note + ("" if ok else f"; answer has {[v for q in found for v in q.values] or 'none'}")
 
 
+def _report_ok(case: Case, result: AskResult, t: dict[str, Any]) -> tuple[bool, str]:
+    """A shift report: its OEE is the one computed from raw samples (or it says there was no production), it is
+    written in the case's language, and every statement carries its evidence."""
+    from assistant.language import detect_language
+
+    built = next((c.result for c in result.tool_calls if c.tool == "report.shift"), None)
+    if not isinstance(built, dict):
+        return False, "no report was built"
+    notes, ok = [], True
+    if t.get("oee") is not None:
+        good, note = _kpi_ok(result.answer, t)
+        ok &= good
+        notes.append(note)
+    else:
+        notes.append("no production in the window: no OEE expected")
+    language = detect_language(result.answer, fallback="?")
+    if language != case.language:
+        ok = False
+        notes.append(f"written in {language!r}, expected {case.language!r}")
+    bare = built.get("without_evidence") or []
+    if bare or not built.get("statements"):
+        ok = False
+        notes.append(f"{len(bare)} of {built.get('statements', 0)} statement(s) without evidence: {bare[:2]}")
+    return ok, "; ".join(notes)
+
+
 def _threshold_ok(text: str, t: dict[str, Any], case: Case) -> tuple[bool, str]:
     note = f"expected {t['periods']} period(s), {t['duration_s'] / 60:.1f} min in total"
     if t["periods"] == 0:
@@ -420,7 +448,8 @@ def score(case: Case, result: AskResult, truth: Truth, defaults: Defaults) -> Sc
     e = case.expect
     s.tool, s.args, notes = score_tools(case.tools, result.tool_calls, defaults)
     s.detail += notes
-    bad = ungrounded_numbers(result, [case.question, *case.context])
+    # a report's numbers come from many tools; its statements' evidence is scored instead (see _report_ok)
+    bad = [] if e.type == "report" else ungrounded_numbers(result, [case.question, *case.context])
     s.grounded = not bad
     if bad:
         s.detail.append(f"ungrounded numbers: {', '.join(bad[:6])}")

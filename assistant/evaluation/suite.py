@@ -39,6 +39,7 @@ ExpectType = Literal[
     "anomalies",
     "document",
     "kind",
+    "report",
 ]
 Kind = Literal["answer", "clarification", "refusal", "error"]
 CATEGORIES = (
@@ -56,6 +57,7 @@ CATEGORIES = (
     "out_of_scope",
     "prompt_injection",
     "unit_conversion",
+    "shift_report",
 )
 
 
@@ -103,6 +105,13 @@ class Expect(_Model):
         return [self.kind] if isinstance(self.kind, str) else list(self.kind)
 
 
+class ReportRequest(_Model):
+    """A shift handover report the case builds instead of asking a question (``iiot-assistant report shift``)."""
+
+    line: str | None = Field(None, description="line or area ('Line1'); none: the plant")
+    shift: str | None = Field(None, description="shift spec ('yesterday-late', 'last'); none: the last shift")
+
+
 class Case(_Model):
     id: str
     question: str
@@ -112,6 +121,7 @@ class Case(_Model):
     tools: list[ExpectedCall] | None = None
     context: list[str] = Field(default_factory=list, description="earlier questions of the conversation")
     audio: bool = Field(False, description="synthesise the question, transcribe it, then ask the transcript")
+    report: ReportRequest | None = Field(None, description="build this shift report instead of asking the question")
     tags: list[str] = Field(default_factory=list)
     suite: str = ""
 

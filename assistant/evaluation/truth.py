@@ -75,7 +75,10 @@ def window_of(result: AskResult) -> tuple[datetime, datetime] | None:
         return None
 
     for call in result.tool_calls:
-        if call.tool.startswith(("historian.", "opcua.history", "maintenance.", "kpi.")) or "history" in call.tool:
+        if (
+            call.tool.startswith(("historian.", "opcua.history", "maintenance.", "kpi.", "report."))
+            or "history" in call.tool
+        ):
             for part in (call.result, call.arguments):
                 if found := find(part):
                     return found
@@ -171,6 +174,9 @@ class TruthProvider:
                 return Truth(data={**await self._periods(case, start, end), **_win(start, end, declared)})
             if e.type in ("diagnosis", "rul", "plan", "anomalies"):
                 return self._fault_truth(case)
+            if e.type == "report" and case.report is not None:
+                start, end, declared = self._window(case, result)
+                return self._kpi_truth(case.report.line or "", start, end, declared)
             if e.signal in KPI_SIGNALS and e.asset:
                 start, end, declared = self._window(case, result)
                 return self._kpi_truth(e.asset, start, end, declared)
@@ -273,10 +279,11 @@ _STOPPED, _RUNNING = 0.0, 1.0  # the demo plant's MachineState codes (its descri
 
 
 def kpi_truth(store: Any, scope: str, start_ms: int, end_ms: int) -> dict[str, Any]:
-    """OEE of the machines under hierarchy level ``scope`` (e.g. 'Line1') from raw samples, step-wise in numpy."""
+    """OEE of the machines under hierarchy level ``scope`` (e.g. 'Line1'; '' the plant) from raw samples, step-wise
+    in numpy."""
     import numpy as np
 
-    sigs = [m for m in store.signals() if f"/{scope}/" in f"/{m.asset_path}/"]
+    sigs = [m for m in store.signals() if not scope or f"/{scope}/" in f"/{m.asset_path}/"]
     machines = sorted({m.asset_path for m in sigs if m.name == "MachineState"})
     lookback = 7 * 86400 * 1000
     planned = run = good = scrap = ideal = 0.0

@@ -195,7 +195,7 @@ async def build_shift_report(
     if anomaly_task is not None:
         found = await anomaly_task
         events = next(sec for sec in sections if sec.key == "events")
-        events.statements += found or [Statement(t("anomalies_none"))]
+        events.statements += found or [Statement(t("anomalies_none"), [f"maintenance.anomalies: {scope0}, {window}"])]
     if maint_task is not None:
         sections.append(await maint_task)
     if docs_task is not None:
@@ -347,7 +347,8 @@ def _compare_section(
             ),
         )
     else:
-        s.statements.insert(0, Statement(t("compare_none")))
+        searched = f"kpi.oee: the {3 * PREVIOUS_SHIFTS} shifts before {w.start:%Y-%m-%d %H:%M}, none with production"
+        s.statements.insert(0, Statement(t("compare_none"), [searched]))
     labels = [label for label, _, _ in reversed(rows)]
     values = [
         round(r["total"]["oee"] * 100, 1) if r["total"].get("oee") is not None else None for _, r, _ in reversed(rows)
@@ -408,7 +409,9 @@ def _alarm_section(t: _T, alarms: dict[str, Any], error: str | None) -> Section:
             )
         )
     if not alarms["by_count"]:
-        s.statements.append(Statement(t("alarms_none") if error is None else t("kpi_missing", what=error)))
+        span = alarms.get("window") or {}
+        searched = f"OPC UA event history: {span.get('start', '')} … {span.get('end', '')}"
+        s.statements.append(Statement(t("alarms_none") if error is None else t("kpi_missing", what=error), [searched]))
     return s
 
 
@@ -416,7 +419,7 @@ async def _maintenance_section(t: _T, settings: Settings, adapter: Any, oee: dic
     s = Section("maintenance", t("section_maintenance"))
     days = settings.maintenance.horizon_days
     if adapter is None:
-        s.statements.append(Statement(t("maintenance_unavailable", why="no OPC UA connection")))
+        s.statements.append(Statement(t("maintenance_unavailable", why="no OPC UA connection"), ["opcua: none"]))
         return s
     try:
         from tools.maintenance.opcua_source import prefetch
@@ -512,14 +515,15 @@ def _issues_section(t: _T, settings: Settings, scope_label: str, w: Any) -> Sect
         from tools.documents.search import search_documents
 
         if not open_index(settings).state()[2]:
-            s.statements.append(Statement(t("issues_unavailable", why="the document index is empty")))
+            s.statements.append(Statement(t("issues_unavailable", why="the document index is empty"), ["index: 0"]))
             return s
         found = search_documents(
             settings, t("issues_query", scope=scope_label), doc_type=["shift_log", "maintenance_log", "alarm_log"], k=3
         )
         passages = list(getattr(found, "passages", []) or [])
     except Exception as exc:  # no index yet, index server down
-        s.statements.append(Statement(t("issues_unavailable", why=str(getattr(exc, "message", exc))[:200])))
+        why = str(getattr(exc, "message", exc))[:200]
+        s.statements.append(Statement(t("issues_unavailable", why=why), [f"documents.search: {why}"]))
         return s
     for p in passages[:3]:
         d = p.model_dump() if hasattr(p, "model_dump") else dict(p)
@@ -531,7 +535,7 @@ def _issues_section(t: _T, settings: Settings, scope_label: str, w: Any) -> Sect
             )
         )
     if not passages:
-        s.statements.append(Statement(t("issues_none")))
+        s.statements.append(Statement(t("issues_none"), [f"documents.search: {t('issues_query', scope=scope_label)}"]))
     return s
 
 
