@@ -172,3 +172,33 @@ def test_evaluation_truth_agrees_with_the_kpi_tool(kpi: KpiSetup) -> None:
     assert truth["good_parts"] == tool["good_parts"] and truth["scrap_parts"] == tool["scrap_parts"]
     assert truth["oee"] == pytest.approx(tool["oee"], abs=5e-4)
     assert truth["availability"] == pytest.approx(tool["availability"], abs=2e-4)
+
+
+def test_the_same_kpis_from_a_clickhouse_historian(kpi: KpiSetup, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the KPI SQL is written once for both engines: the same history in a real ClickHouse server gives the same
+    # OEE, downtime with reasons, MTBF/MTTR and energy as DuckDB, to the second and the part
+    from assistant.sim.export import export_history
+    from tests.historian_support.backends import make_store
+    from tools.historian.queries import Historian
+    from tools.kpi.queries import KpiTools
+
+    store = make_store("clickhouse", tmp_path)
+    try:
+        export_history(kpi.plant, store)
+        clickhouse = KpiTools(Historian(store, kpi.settings))
+        args = {"scope": "line 1", "window": _window(kpi)}
+        for tool, keys in (
+            ("kpi.oee", ("oee", "availability", "performance", "quality", "good_parts", "planned_time_s")),
+            ("kpi.reliability", ("failures", "mtbf_s", "mttr_s", "repair_time_s")),
+            ("kpi.energy", ("energy_kwh", "kwh_per_part")),
+        ):
+            want, got = run_kpi(kpi.tools, tool, args)["total"], run_kpi(clickhouse, tool, args)["total"]
+            for key in keys:
+                assert got[key] == pytest.approx(want[key], rel=1e-6, abs=1e-6), (tool, key, got[key], want[key])
+        want, got = run_kpi(kpi.tools, "kpi.downtime", args), run_kpi(clickhouse, "kpi.downtime", args)
+        assert got["downtime_s"] == pytest.approx(want["downtime_s"], abs=1e-6)
+        assert [(e["asset"], e["state"], e["reason"]) for e in got["events"]] == [
+            (e["asset"], e["state"], e["reason"]) for e in want["events"]
+        ]
+    finally:
+        store.close()

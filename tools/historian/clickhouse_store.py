@@ -29,6 +29,8 @@ CLICKHOUSE_DIALECT = Dialect(
     is_nan="isNaN({x})",
     # a bare literal would make ClickHouse type the remainder as the literal's (small) type
     bucket="(ts - (ts - toInt64({o})) % toInt64({n}))",
+    window_functions=False,
+    int_literal="toInt64({x})",
 )
 
 _ENGINE_SAMPLES = "MergeTree() PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000))) ORDER BY (signal_id, ts)"

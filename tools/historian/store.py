@@ -137,6 +137,10 @@ class Dialect:
     arg_max: str
     is_nan: str  # template with {x}
     bucket: str  # template with {n} (bucket width) and {o} (an origin): the start of the bucket holding ts
+    # SQL window functions and WITH-subqueries (DuckDB; ClickHouse only from 21.x — Debian ships 18.16): without
+    # them, the KPI tools fetch the window's samples and do the lag/lead steps in numpy
+    window_functions: bool = True
+    int_literal: str = "{x}"  # a constant typed like the ts column (UNION ALL needs the same types)
 
 
 def _clean(x: Any) -> float | None:

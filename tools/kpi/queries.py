@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from tools.historian.queries import Historian, ToolSpec
@@ -93,15 +94,47 @@ class KpiTools:
         return (
             f"SELECT signal_id, ts, value, text, 1 AS ord FROM samples WHERE signal_id IN ({idl}) "
             f"AND ts >= {start} AND ts < {end} AND quality < {GOOD_LIMIT} "
-            f"UNION ALL SELECT signal_id, {start} AS ts, {d.arg_max}(value, ts), {d.arg_max}(text, ts), 0 AS ord "
+            f"UNION ALL SELECT signal_id, {d.int_literal.format(x=start)} AS at_start, {d.arg_max}(value, ts), "
+            f"{d.arg_max}(text, ts), 0 AS ord "
             f"FROM samples WHERE signal_id IN ({idl}) AND ts < {start} AND ts >= {start - BASELINE_LOOKBACK_MS} "
             f"AND quality < {GOOD_LIMIT} GROUP BY signal_id"
         )
+
+    def _windowed(self) -> bool:
+        return bool(getattr(self.store.dialect, "window_functions", True))
+
+    def _base_arrays(self, ids: Sequence[int], start: int, end: int) -> dict[int, tuple[np.ndarray, np.ndarray, list]]:
+        """The window's samples (plus the baseline row) per signal as (ts, values, texts), in (ts, ord) order — for
+        engines without window functions, which then leave only the fetching to SQL."""
+        rows = self._q(f"SELECT signal_id, ts, value, text, ord FROM ({self._base(ids, start, end)}) b "
+                       "ORDER BY signal_id, ts, ord")  # fmt: skip
+        out: dict[int, tuple[np.ndarray, np.ndarray, list]] = {}
+        for sid in dict.fromkeys(int(r[0]) for r in rows):
+            mine = [r for r in rows if int(r[0]) == sid]
+            values = np.array([math.nan if r[2] is None else float(r[2]) for r in mine])
+            out[sid] = (np.array([int(r[1]) for r in mine], dtype=np.int64), values, [r[3] for r in mine])
+        return out
+
+    def _runs_numpy(self, ids: Sequence[int], start: int, end: int) -> list[Run]:
+        out: list[Run] = []
+        for sid, (ts, values, texts) in sorted(self._base_arrays(ids, start, end).items()):
+            keys = [f"{v!r}|{x or ''}" for v, x in zip(values.tolist(), texts, strict=True)]
+            nxt = np.append(ts[1:], end)
+            first = 0
+            for i in range(1, len(keys) + 1):
+                if i == len(keys) or keys[i] != keys[first]:
+                    a, b = int(ts[first]), int(nxt[i - 1])
+                    if b > a:
+                        out.append(Run(sid, float(values[first]), texts[first], a, b))
+                    first = i
+        return sorted(out, key=lambda r: (r.signal_id, r.start))
 
     def runs(self, ids: Sequence[int], start: int, end: int) -> list[Run]:
         """Consecutive stretches of one value (or text) per signal, clipped to the window."""
         if not ids:
             return []
+        if not self._windowed():
+            return self._runs_numpy(ids, start, end)
         sql = (
             f"WITH base AS ({self._base(ids, start, end)}), "
             "marked AS (SELECT signal_id, ts, value, text, ord, "
@@ -121,6 +154,13 @@ class KpiTools:
         """Counter increase per signal over the window (a drop is a counter reset: the new value counts)."""
         if not ids:
             return {}
+        if not self._windowed():
+            out = {}
+            for sid, (_ts, values, _x) in self._base_arrays(ids, start, end).items():
+                v = values[~np.isnan(values)]
+                step = np.diff(v)
+                out[sid] = float(np.where(step >= 0, step, v[1:]).sum()) if len(v) > 1 else 0.0
+            return out
         nan = self.store.dialect.is_nan.format(x="value")
         sql = (
             f"WITH base AS ({self._base(ids, start, end)}), "
@@ -135,6 +175,14 @@ class KpiTools:
         """Time-weighted integral (value × hours) and covered hours per signal — e.g. kW → kWh."""
         if not ids:
             return {}
+        if not self._windowed():
+            out2: dict[int, tuple[float, float]] = {}
+            for sid, (ts, values, _x) in self._base_arrays(ids, start, end).items():
+                ok = ~np.isnan(values)
+                t, v = ts[ok], values[ok]
+                span = np.append(t[1:], end) - t
+                out2[sid] = (float((v * span).sum()) / 3_600_000.0, float(span.sum()) / 3_600_000.0)
+            return out2
         nan = self.store.dialect.is_nan.format(x="value")
         sql = (
             f"WITH base AS ({self._base(ids, start, end)}), "
