@@ -42,6 +42,7 @@ from assistant.errors import EndpointUnreachable, OperatorError
 from tools.documents.chunking import Chunk, chunk_document
 from tools.documents.codes import CodeIndex, meaning_text
 from tools.documents.embedding import embedding_function
+from tools.documents.vectors import VectorTable
 from tools.documents.parsers import SUPPORTED, DocumentError, ParsedDocument, parse_file
 
 EMBED_BATCH = 64
@@ -49,6 +50,7 @@ SCHEMA = 4  # 2: unit vectors per block (``__units``), document-level asset scop
 # text without codes and numbers (``codes.meaning_text``); 4: a log row's own asset field, one-letter asset ids (S-4)
 MANIFEST_TTL = 2.0  # seconds a search trusts the cached manifest before checking for other writers
 LOG_TYPES = ("alarm_log", "maintenance_log", "shift_log", "log")
+KINDS = ("documents", "logs")  # candidate pools drawn separately, so a flood of one kind cannot crowd out the other
 _INDEXES: dict[tuple[Any, ...], KnowledgeIndex] = {}
 _INDEXES_LOCK = threading.Lock()
 
@@ -166,6 +168,8 @@ class KnowledgeIndex:
         self._docs_cache: dict[str, dict[str, Any]] = {}
         self._by_asset: dict[str, set[str]] = {}
         self._by_type: dict[str, set[str]] = {}
+        self._tables: dict[str, VectorTable] = {}
+        self._unit_ids: dict[str, list[str]] = {}
         self._manifest_at = 0.0
         self._unit_count = 0
         self._record_count = 0
@@ -524,9 +528,40 @@ class KnowledgeIndex:
                 self._unit_count = int(self.units.count())
                 self._record_count = int(self.chunks.count())  # stale records included: they take query slots
                 self._chunk_meta = metas
+                self._build_vectors(metas)
                 self._docs_cache = manifest
                 self._cache_key = key
             return self._docs_cache, self._code_index, self._chunk_meta
+
+    def _build_vectors(self, metas: dict[str, dict[str, Any]]) -> None:
+        """The in-memory exact vector tables (one per kind: documents, logs) and each chunk's unit ids."""
+        owners: dict[str, list[str]] = {kind: [] for kind in KINDS}
+        vectors: dict[str, list[Any]] = {kind: [] for kind in KINDS}
+        unit_ids: dict[str, list[str]] = {}
+        for collection, is_unit in ((self.chunks, False), (self.units, True)):
+            got = _paged(collection, ["embeddings"])
+            for rid, vec in zip(got["ids"], got["embeddings"], strict=False):
+                cid = unit_parent(rid) if is_unit else rid
+                m = metas.get(cid)
+                if m is None or vec is None:
+                    continue  # a record of an uncommitted or superseded version
+                kind = kind_of(str(m.get("doc_type", "")))
+                owners[kind].append(cid)
+                vectors[kind].append(vec)
+                if is_unit:
+                    unit_ids.setdefault(cid, []).append(rid)
+        self._tables = {kind: VectorTable.build(owners[kind], vectors[kind]) for kind in KINDS}
+        self._unit_ids = unit_ids
+
+    def vector_tables(self) -> dict[str, VectorTable]:
+        """Kind ('documents', 'logs') → exact vector table of the committed chunks and units (cached)."""
+        self.state()
+        return self._tables
+
+    def unit_ids(self, chunk_ids: Iterable[str]) -> list[str]:
+        """The unit ids of these chunks (from memory; no metadata query)."""
+        self.state()
+        return [u for cid in chunk_ids for u in self._unit_ids.get(cid, ())]
 
     def allowed(self, asset: str | None, doc_types: Sequence[str] | None) -> set[str] | None:
         """Ids of the committed chunks about ``asset`` and of one of ``doc_types`` (None: no filter); from memory."""
@@ -558,16 +593,27 @@ PAGE = 2000  # records per metadata read: one unpaged get of a large collection 
 
 def _metadatas(collection: Any) -> dict[str, Any]:
     """All ids and metadatas of a collection, read a page at a time (``{"ids": [...], "metadatas": [...]}``)."""
-    ids: list[str] = []
-    metas: list[Any] = []
+    return _paged(collection, ["metadatas"])
+
+
+def _paged(collection: Any, include: list[str]) -> dict[str, Any]:
+    """All ids and the ``include`` fields of a collection, read a page at a time."""
+    out: dict[str, list[Any]] = {"ids": [], **{name: [] for name in include}}
     offset = 0
     while True:
-        got = collection.get(include=["metadatas"], limit=PAGE, offset=offset)
-        ids += got["ids"]
-        metas += got["metadatas"] or []
+        got = collection.get(include=include, limit=PAGE, offset=offset)
+        out["ids"] += got["ids"]
+        for name in include:
+            values = got.get(name)
+            out[name] += list(values) if values is not None else [None] * len(got["ids"])
         if len(got["ids"]) < PAGE:
-            return {"ids": ids, "metadatas": metas}
+            return out
         offset += PAGE
+
+
+def kind_of(doc_type: str) -> str:
+    """'logs' for the log types, else 'documents' (manuals, procedures, other documents)."""
+    return "logs" if doc_type in LOG_TYPES else "documents"
 
 
 def unit_parent(unit_id: str) -> str:

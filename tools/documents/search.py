@@ -42,7 +42,7 @@ from tools.documents.codes import code_tokens, meaning_text, normalise_asset
 from tools.documents.dates import Period, named_period
 from tools.documents.fields import asked_field, asked_fields, asks_for_part, is_part_number, part_numbers
 from tools.documents.glossary import expand
-from tools.documents.index import LOG_TYPES, open_index, unit_parent
+from tools.documents.index import LOG_TYPES, kind_of, open_index, unit_parent
 from tools.documents.intent import event_intent, work_intent
 from tools.documents.parsers import DOC_TYPES
 
@@ -166,33 +166,26 @@ def search_documents(
     texts = list(dict.fromkeys([meaning_text(query), meaning_text(expand(query))]))
     q_vecs = [np.asarray(v, dtype=np.float32) for v in idx.ef.embed_query(texts)]
     q_vec = q_vecs[0]
-    where = _where(asset, doc_type)
     sims: dict[str, float] = {}  # chunk id → best cosine similarity of the chunk or one of its units
-    n = min(max(4 * k, VECTOR_CANDIDATES), max(idx.record_count(), len(chunk_meta)))  # stale records count too
-    # distances only: ids say everything else (metadata is in memory, a unit id starts with its chunk id)
-    found = idx.chunks.query(query_embeddings=q_vecs, n_results=n, where=where, include=["distances"])
-    for k_vec, (ids, dists) in enumerate(zip(found["ids"], found["distances"] or [], strict=False)):
-        for cid, dist in zip(ids, dists, strict=False):
-            if cid in chunk_meta:  # else: a chunk of an uncommitted or superseded version
-                sims[cid] = max(sims.get(cid, -1.0), 1.0 - float(dist) - EXPANSION_PENALTY * k_vec)
-    if idx.unit_count():
-        got = idx.units.query(
-            query_embeddings=q_vecs, n_results=min(2 * n, idx.unit_count()), where=where, include=["distances"]
-        )
-        for k_vec, (ids, dists) in enumerate(zip(got["ids"], got["distances"] or [], strict=False)):
-            for uid, dist in zip(ids, dists, strict=False):
-                parent = unit_parent(uid)
-                if parent in chunk_meta:
-                    sims[parent] = max(sims.get(parent, -1.0), 1.0 - float(dist) - EXPANSION_PENALTY * k_vec)
+    n = max(4 * k, VECTOR_CANDIDATES)
+    allowed = idx.allowed(normalise_asset(asset) if asset else None, types) if (asset or types) else None
+    tables = idx.vector_tables()
+    row_scores = {kind: table.scores(q_vecs, EXPANSION_PENALTY) for kind, table in tables.items()}
+    for kind, table in tables.items():  # exact, per kind: a flood of log rows cannot crowd out the manuals
+        sims.update(table.nearest(row_scores[kind], n, allowed))
     q_codes = list(dict.fromkeys(code_tokens(query, strict=False)))
     if asset:  # filtered to the asset's passages already: its id would favour any page that merely lists it
         q_codes = [c for c in q_codes if c != normalise_asset(asset)]
     coverage: dict[str, float] = {}
     if q_codes:
-        allowed = idx.allowed(normalise_asset(asset) if asset else None, types)
         coverage = code_index.coverage(q_codes, allowed=allowed)
         by_code = code_index.rank(q_codes, allowed=allowed, limit=CODE_CANDIDATES)
-        _score_missing(idx, q_vec, [cid for cid in by_code if cid not in sims], sims)
+        for cid in by_code:  # code-matched chunks the vector pool missed: their similarity from memory
+            if cid not in sims:
+                sim = tables[kind_of(str(chunk_meta[cid].get("doc_type", "")))].similarity(
+                    row_scores[kind_of(str(chunk_meta[cid].get("doc_type", "")))], cid
+                )
+                sims[cid] = -1.0 if sim is None else sim
     code_only = not _WORD.search(_CODE_LIKE.sub(" ", query))
     bonus = CODE_ONLY_BONUS if code_only else CODE_BONUS
     intent = 0.0 if code_only else event_intent(idx.ef, q_vec)
@@ -240,21 +233,6 @@ def _texts(idx: Any, ids: list[str]) -> dict[str, str]:
     return {cid: d or "" for cid, d in zip(got["ids"], got["documents"] or [], strict=False)}
 
 
-def _score_missing(idx: Any, q_vec: np.ndarray, ids: list[str], sims: dict[str, float]) -> None:
-    """Cosine similarity (chunk or best unit) for code-matched chunks the vector search did not return."""
-    if not ids:
-        return
-    got = idx.chunks.get(ids=ids, include=["embeddings"])
-    for cid, vec in zip(got["ids"], _rows(got.get("embeddings")), strict=False):
-        sims[cid] = _cos(q_vec, vec)
-    if idx.unit_count():
-        units = idx.units.get(where={"parent": {"$in": ids}}, include=["embeddings"])
-        for uid, vec in zip(units["ids"], _rows(units.get("embeddings")), strict=False):
-            parent = unit_parent(uid)
-            if parent in sims:
-                sims[parent] = max(sims[parent], _cos(q_vec, vec))
-
-
 _NEWEST: list[tuple[dict[str, Any], date | None]] = []  # (chunk metadata, newest log date), one entry
 
 
@@ -292,7 +270,7 @@ def _highlight(
     if not passages or not idx.unit_count():
         return
     by_id = {p.chunk_id: p for p in passages}
-    got = idx.units.get(where={"parent": {"$in": list(by_id)}}, include=["embeddings", "documents"])
+    got = idx.units.get(ids=idx.unit_ids(by_id), include=["embeddings", "documents"])
     best: dict[str, tuple[float, str]] = {}
     lines: dict[str, set[str]] = {}
     for uid, vec, doc in zip(got["ids"], _rows(got.get("embeddings")), got.get("documents") or [], strict=False):

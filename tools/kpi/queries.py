@@ -8,6 +8,7 @@ over 30 days of history costs one query per KPI. Python only walks the result ro
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -109,8 +110,8 @@ class KpiTools:
         rows = self._q(f"SELECT signal_id, ts, value, text, ord FROM ({self._base(ids, start, end)}) b "
                        "ORDER BY signal_id, ts, ord")  # fmt: skip
         out: dict[int, tuple[np.ndarray, np.ndarray, list]] = {}
-        for sid in dict.fromkeys(int(r[0]) for r in rows):
-            mine = [r for r in rows if int(r[0]) == sid]
+        for sid, group in itertools.groupby(rows, key=lambda r: int(r[0])):  # rows come ordered by signal
+            mine = list(group)
             values = np.array([math.nan if r[2] is None else float(r[2]) for r in mine])
             out[sid] = (np.array([int(r[1]) for r in mine], dtype=np.int64), values, [r[3] for r in mine])
         return out
