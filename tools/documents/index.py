@@ -42,8 +42,8 @@ from assistant.errors import EndpointUnreachable, OperatorError
 from tools.documents.chunking import Chunk, chunk_document
 from tools.documents.codes import CodeIndex, meaning_text
 from tools.documents.embedding import embedding_function
-from tools.documents.vectors import VectorTable
 from tools.documents.parsers import SUPPORTED, DocumentError, ParsedDocument, parse_file
+from tools.documents.vectors import VectorTable
 
 EMBED_BATCH = 64
 SCHEMA = 4  # 2: unit vectors per block (``__units``), document-level asset scope for manuals; 3: vectors of the

@@ -128,18 +128,6 @@ def looks_like_instructions(text: str) -> bool:
     return _INJECTION.search(text) is not None
 
 
-def _where(asset: str | None, doc_type: str | list[str] | None) -> dict[str, Any] | None:
-    clauses: list[dict[str, Any]] = []
-    if asset:
-        clauses.append({f"asset:{normalise_asset(asset)}": True})
-    if doc_type:
-        types = [doc_type] if isinstance(doc_type, str) else list(doc_type)
-        clauses.append({"doc_type": types[0]} if len(types) == 1 else {"doc_type": {"$in": types}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
 def search_documents(
     settings: Settings,
     query: str,
@@ -182,9 +170,8 @@ def search_documents(
         by_code = code_index.rank(q_codes, allowed=allowed, limit=CODE_CANDIDATES)
         for cid in by_code:  # code-matched chunks the vector pool missed: their similarity from memory
             if cid not in sims:
-                sim = tables[kind_of(str(chunk_meta[cid].get("doc_type", "")))].similarity(
-                    row_scores[kind_of(str(chunk_meta[cid].get("doc_type", "")))], cid
-                )
+                kind = kind_of(str(chunk_meta[cid].get("doc_type", "")))
+                sim = tables[kind].similarity(row_scores[kind], cid)
                 sims[cid] = -1.0 if sim is None else sim
     code_only = not _WORD.search(_CODE_LIKE.sub(" ", query))
     bonus = CODE_ONLY_BONUS if code_only else CODE_BONUS
@@ -270,7 +257,10 @@ def _highlight(
     if not passages or not idx.unit_count():
         return
     by_id = {p.chunk_id: p for p in passages}
-    got = idx.units.get(ids=idx.unit_ids(by_id), include=["embeddings", "documents"])
+    unit_ids = idx.unit_ids(by_id)
+    if not unit_ids:
+        return
+    got = idx.units.get(ids=unit_ids, include=["embeddings", "documents"])
     best: dict[str, tuple[float, str]] = {}
     lines: dict[str, set[str]] = {}
     for uid, vec, doc in zip(got["ids"], _rows(got.get("embeddings")), got.get("documents") or [], strict=False):
