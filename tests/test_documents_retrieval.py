@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings
@@ -167,3 +168,40 @@ def test_seasons_are_their_three_months_the_latest_begun() -> None:
     assert named_period("Was ist im Herbst passiert?", date(2026, 8, 1)) == Period(date(2025, 9, 1), date(2025, 11, 30))
     assert named_period("last winter", date(2026, 1, 10)) == Period(date(2025, 12, 1), date(2026, 2, 28))
     assert named_period("Why does the pressure fall?", date(2026, 11, 24)) is None  # a verb, not a season
+
+
+def test_identical_vectors_share_a_row_and_cap_the_pool() -> None:
+    from tools.documents.vectors import VectorTable
+
+    flood = [(f"log-{i}", [1.0, 0.0, 0.0]) for i in range(50)]  # 50 chunks with one and the same vector
+    table = VectorTable.build(
+        [cid for cid, _ in flood] + ["page", "page"], [v for _, v in flood] + [[0.0, 1.0, 0.0], [0.6, 0.8, 0.0]]
+    )
+    assert len(table) == 3 and len(table.owners[0]) == 50
+    scores = table.scores([np.asarray([1.0, 0.2, 0.0], dtype=np.float32)], penalty=0.05)
+    pool = table.nearest(scores, n=5, per_vector=3)
+    assert "page" in pool and len(pool) == 4  # three copies, then the page (its best vector), not five copies
+    assert pool["page"] == pytest.approx(table.similarity(scores, "page"))
+    assert set(table.nearest(scores, n=5, allowed={"page", "log-7"})) == {"page", "log-7"}
+
+
+def test_a_flood_of_near_empty_log_rows_does_not_hide_the_manual(tmp_path: Path) -> None:
+    """Log rows that are only codes and numbers embed as nearly the same text; the manual page must still be found."""
+    forget_indexes()
+    settings = Settings(data_dir=tmp_path / "data")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fan_press_manual.md").write_text(MANUAL, encoding="utf-8")
+    rows = ["timestamp,asset,code,event,value,note"]
+    for i in range(800):
+        rows.append(f"2025-03-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:00,HP-{1 + i % 9},ALM-{i % 5},RAISED,"
+                    f"{(i * 7) % 120}.5,{('checked', 'no action', 'reset by operator')[i % 3]}")  # fmt: skip
+    (docs / "press_alarm_log.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    idx = open_index(settings)
+    idx.add([docs])
+    tables = idx.vector_tables()
+    assert len(tables["alarm_log"]) < idx.unit_count() // 4  # identical row vectors are stored once
+    for q in ("How often must the fan bearings be regreased?", "Wie oft werden die Lüfterlager geschmiert?"):
+        top = search_documents(settings, q, k=3).passages
+        assert any(p.section == "3 Lubrication" for p in top), [(p.citation.source, p.citation.locator) for p in top]
+    forget_indexes()

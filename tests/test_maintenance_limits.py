@@ -59,3 +59,17 @@ def test_clogging_strainer_gets_a_date_and_a_healthy_pump_none() -> None:
     assert first.reached_around is not None and 0 < (first.days or 0) < 10
     healthy = time_to_limits(src, "P-101", limits)
     assert not healthy.approaching and {f.status for f in healthy.forecasts} == {"steady"}
+
+
+def test_the_maintenance_plan_orders_work_before_a_limit_is_reached() -> None:
+    from tools.maintenance.tools import maintenance_plan
+
+    src = demo_source(NOW, {"P-102": ("filter_clogging", 100.0)}, days=3, assets=["P-101", "P-102"])
+    limits = {a: [Limit(signal="SuctionPressure", low=1.0)] for a in ("P-101", "P-102")}
+    plan = maintenance_plan(src, 7.0, include_anomalies=False, limits=limits)
+    orders = {o.asset: o for o in plan.work_orders}
+    assert set(orders) == {"P-102"}, plan.work_orders  # the healthy pump drifts nowhere
+    order = orders["P-102"]
+    assert "SuctionPressure" in order.reason and "limit 1" in order.reason
+    assert order.scheduled_start is not None and order.predicted_failure is not None
+    assert order.scheduled_start <= order.predicted_failure

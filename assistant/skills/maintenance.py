@@ -176,13 +176,20 @@ async def remaining_life(turn: Turn, asset: Asset) -> AskResult:
     ))  # fmt: skip
 
 
+def _limits_of(asset: Asset) -> list[Any]:
+    """The alarm limits the catalog read for the asset's signals (HighLimit/LowLimit properties)."""
+    from tools.maintenance.limits import Limit
+
+    return [Limit(signal=s.browse_name, low=s.limit_low, high=s.limit_high) for s in asset.signals
+            if s.limit_low is not None or s.limit_high is not None]  # fmt: skip
+
+
 async def _limit_lines(turn: Turn, source: Any, asset: Asset) -> list[str]:
     """When the asset's signals with alarm limits get there at their present drift (a strainer's differential
     pressure, a tank's level): the remaining life of wear the bearing model does not see."""
-    from tools.maintenance.limits import Limit, time_to_limits
+    from tools.maintenance.limits import MIN_HOURS, time_to_limits
 
-    limits = [Limit(signal=s.browse_name, low=s.limit_low, high=s.limit_high) for s in asset.signals
-              if s.limit_low is not None or s.limit_high is not None]  # fmt: skip
+    limits = _limits_of(asset)
     if not limits:
         return []
     res = await turn.tool(
@@ -199,9 +206,13 @@ async def _limit_lines(turn: Turn, source: Any, asset: Asset) -> list[str]:
                        low=fmt(f.days_low), high=fmt(f.days_high), band=round(100 * res.band))  # fmt: skip
         lines.append(turn.text(key, asset=asset.display_name, signal=f.signal, unit=units.get(f.signal, ""),
                                date=_date(f.reached_around), **figures))  # fmt: skip
-    if not lines and res.forecasts:
-        lines.append(turn.text("limits_steady", asset=asset.display_name,
-                               signals=", ".join(sorted({f.signal for f in res.forecasts}))))  # fmt: skip
+    steady = sorted({f.signal for f in res.forecasts if f.status == "steady"})
+    unknown = sorted({f.signal for f in res.forecasts if f.status == "no_data"} - set(steady))
+    if not lines and steady:
+        lines.append(turn.text("limits_steady", asset=asset.display_name, signals=", ".join(steady)))
+    if not lines and unknown:
+        lines.append(turn.text("limits_no_data", asset=asset.display_name, signals=", ".join(unknown),
+                               hours=MIN_HOURS))  # fmt: skip
     return lines
 
 
@@ -230,7 +241,12 @@ async def maintenance_plan(turn: Turn) -> AskResult:
     candidates = [a for a in turn.assets if any(s.history_readable for s in a.signals)]
     source = await _source(turn, candidates)
     horizon = horizon_days(turn.question)
-    res = await _run(turn, "maintenance.plan", {"horizon_days": horizon}, run_plan, source, horizon)
+    limits = {a.display_name: found for a in candidates if (found := _limits_of(a))}
+    res = await turn.tool(
+        "maintenance.plan", {"horizon_days": horizon, "assets_with_limits": sorted(limits)},
+        lambda: asyncio.to_thread(run_plan, source, horizon, settings=turn.agent.settings, limits=limits),
+        lambda r: r.model_dump(mode="json"),
+    )  # fmt: skip
     for model in res.models:
         _model_note(turn, model)
     checked = ", ".join(res.assets_checked) or "—"

@@ -18,9 +18,11 @@ point leaves an index that answers from the old version or the new one, never a 
 the leftovers. The manifest lives in the same backend as the chunks, so a Chroma server shared by several
 machines stays consistent on its own. Writers in one data folder serialise on a lock file.
 
-Search support (:meth:`KnowledgeIndex.state`) keeps the manifest, the chunk metadata, the code-token index and
-per-asset / per-type id sets in memory; they are rebuilt after this process writes, and the manifest is re-read
-at most every :data:`MANIFEST_TTL` seconds to notice other writers — no query reads the whole index.
+Search support (:meth:`KnowledgeIndex.state`) keeps the manifest, the chunk metadata, the code-token index,
+per-asset / per-type id sets, each chunk's unit ids and the exact vector tables per document type
+(:mod:`tools.documents.vectors`; identical vectors stored once) in memory; they are rebuilt after this process
+writes, and the manifest is re-read at most every :data:`MANIFEST_TTL` seconds to notice other writers — no query
+reads the whole index.
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ SCHEMA = 4  # 2: unit vectors per block (``__units``), document-level asset scop
 # text without codes and numbers (``codes.meaning_text``); 4: a log row's own asset field, one-letter asset ids (S-4)
 MANIFEST_TTL = 2.0  # seconds a search trusts the cached manifest before checking for other writers
 LOG_TYPES = ("alarm_log", "maintenance_log", "shift_log", "log")
-KINDS = ("documents", "logs")  # candidate pools drawn separately, so a flood of one kind cannot crowd out the other
 _INDEXES: dict[tuple[Any, ...], KnowledgeIndex] = {}
 _INDEXES_LOCK = threading.Lock()
 
@@ -534,9 +535,10 @@ class KnowledgeIndex:
             return self._docs_cache, self._code_index, self._chunk_meta
 
     def _build_vectors(self, metas: dict[str, dict[str, Any]]) -> None:
-        """The in-memory exact vector tables (one per kind: documents, logs) and each chunk's unit ids."""
-        owners: dict[str, list[str]] = {kind: [] for kind in KINDS}
-        vectors: dict[str, list[Any]] = {kind: [] for kind in KINDS}
+        """The in-memory exact vector tables (one per document type, :func:`kind_of`) and each chunk's unit ids."""
+        owners: dict[str, list[str]] = {}
+        vectors: dict[str, list[Any]] = {}
+        records: dict[str, list[str]] = {}
         unit_ids: dict[str, list[str]] = {}
         for collection, is_unit in ((self.chunks, False), (self.units, True)):
             got = _paged(collection, ["embeddings"])
@@ -546,20 +548,21 @@ class KnowledgeIndex:
                 if m is None or vec is None:
                     continue  # a record of an uncommitted or superseded version
                 kind = kind_of(str(m.get("doc_type", "")))
-                owners[kind].append(cid)
-                vectors[kind].append(vec)
+                owners.setdefault(kind, []).append(cid)
+                vectors.setdefault(kind, []).append(vec)
+                records.setdefault(kind, []).append(rid)
                 if is_unit:
                     unit_ids.setdefault(cid, []).append(rid)
-        self._tables = {kind: VectorTable.build(owners[kind], vectors[kind]) for kind in KINDS}
-        self._unit_ids = unit_ids
+        self._tables = {kind: VectorTable.build(owners[kind], vectors[kind], records[kind]) for kind in owners}
+        self._unit_ids = {cid: sorted(uids) for cid, uids in unit_ids.items()}  # '-u000', '-u001'…: block order
 
     def vector_tables(self) -> dict[str, VectorTable]:
-        """Kind ('documents', 'logs') → exact vector table of the committed chunks and units (cached)."""
+        """Document type → exact vector table of its committed chunks and units (cached with the search state)."""
         self.state()
         return self._tables
 
     def unit_ids(self, chunk_ids: Iterable[str]) -> list[str]:
-        """The unit ids of these chunks (from memory; no metadata query)."""
+        """The unit ids of these chunks, each chunk's in block order (from memory; no metadata query)."""
         self.state()
         return [u for cid in chunk_ids for u in self._unit_ids.get(cid, ())]
 
@@ -612,8 +615,10 @@ def _paged(collection: Any, include: list[str]) -> dict[str, Any]:
 
 
 def kind_of(doc_type: str) -> str:
-    """'logs' for the log types, else 'documents' (manuals, procedures, other documents)."""
-    return "logs" if doc_type in LOG_TYPES else "documents"
+    """The vector table a chunk of ``doc_type`` is in: one per document type, so the search draws its candidates
+    per type and a flood of one type (thousands of alarm-log rows) cannot crowd out another (manual pages, work
+    orders)."""
+    return doc_type
 
 
 def unit_parent(unit_id: str) -> str:

@@ -17,6 +17,7 @@ from tools.maintenance import diagnosis as diag_mod
 from tools.maintenance import planning
 from tools.maintenance.datasource import AssetInfo, MaintenanceDataSource, NoData, find_asset
 from tools.maintenance.features import HISTORY_DAYS, trend_features, waveform_features
+from tools.maintenance.limits import Limit, time_to_limits
 from tools.maintenance.physics import BEARING_FAULTS, DEFAULT_BEARING_FOR_KIND, get_bearing
 from tools.maintenance.registry import load_bundle
 from tools.maintenance.rul import BAND, load_scaling
@@ -334,6 +335,37 @@ def _anomaly_task(info: AssetInfo, dev: SignalDeviation) -> planning.Task:
     return planning.Task(info.id, key, reason, None, None, 3 if key != "FilterDifferentialPressure" else 2, info.kind)
 
 
+LIMIT_REACH = 2.0  # signals reaching their limit within this many horizons get a work order
+
+
+def _limit_tasks(
+    source: MaintenanceDataSource, info: AssetInfo, limits: list[Limit], now: datetime, horizon: float
+) -> list[planning.Task]:
+    """A work order for the signal that reaches its alarm limit first, when that is within reach of the horizon."""
+    if not limits:
+        return []
+    try:
+        found = time_to_limits(source, info.id, limits).approaching
+    except NoData:
+        return []
+    tasks = []
+    for f in found[:1]:
+        if (f.days or 0.0) > LIMIT_REACH * horizon:
+            continue
+        if f.status == "beyond":
+            reason = f"{f.signal} at or beyond its limit {f.limit:g} at the heaviest duty (now {f.level:g})"
+        else:
+            band = f"[{f.days_low:.1f}-{f.days_high:.1f} d, 80 %]"
+            reason = (f"{f.signal} drifts {f.towards_per_day:.3g}/day towards its limit {f.limit:g} "
+                      f"(now {f.level:g}): reached in {f.days:.1f} d {band}")  # fmt: skip
+        deadline = now + timedelta(days=f.days_low or 0.0)
+        urgent = deadline <= now + timedelta(days=horizon)
+        key = f.signal if f.signal in planning.ACTIONS else "other"
+        tasks.append(planning.Task(info.id, key, reason, deadline, f.reached_around or now, 1 if urgent else 2,
+                                   info.kind))  # fmt: skip
+    return tasks
+
+
 def maintenance_plan(
     source: MaintenanceDataSource,
     horizon_days: float | None = None,
@@ -341,8 +373,10 @@ def maintenance_plan(
     *,
     settings: Any | None = None,
     include_anomalies: bool = True,
+    limits: dict[str, list[Limit]] | None = None,
 ) -> MaintenancePlanResult:
-    """Work orders for the horizon from diagnoses, remaining lives and anomalies, on the shift calendar."""
+    """Work orders for the horizon from diagnoses, remaining lives, signals drifting to their alarm limits
+    (``limits``: per asset, from the catalog) and anomalies, on the shift calendar."""
     from assistant.config import Settings
 
     st = settings or Settings()
@@ -385,6 +419,10 @@ def maintenance_plan(
                 elif d.fault in ("imbalance", "misalignment") and d.confidence >= 0.6:
                     tasks.append(planning.Task(info.id, d.fault, f"{d.fault} (p={d.confidence:.2f})", None, None, 2,
                                                info.kind))  # fmt: skip
+        limited = _limit_tasks(source, info, (limits or {}).get(info.id, []), now, horizon)
+        tasks += limited
+        if limited and info.id not in checked:
+            checked.append(info.id)
         if include_anomalies and info.kind in ("pump", "compressor", "spindle"):
             try:
                 an = anomalies(source, info.id, window_hours=24.0, settings=settings)
@@ -397,6 +435,8 @@ def maintenance_plan(
             for dev in an.assets[0].deviations[:1]:
                 if info.id in have and dev.signal in ("Vibration", "BearingTemperature"):
                     continue  # already covered by the bearing work order
+                if any(t.asset == info.id and t.key == dev.signal for t in limited):
+                    continue  # already planned before it reaches its limit
                 tasks.append(_anomaly_task(info, dev))
     plan = planning.schedule(tasks, cal, now, end)
     orders = []
