@@ -8,9 +8,10 @@ with those duplicates and a query that lands among them never reaches the manual
 demo corpus padded with synthetic alarm logs) there were 256 distinct chunk vectors and 238 distinct vectors
 among 43,301 units, and Chroma's 80 nearest units shared not one id with the exact 80 nearest (measured
 2026-11-27). Here identical vectors are stored once, a query is scored exactly against every distinct vector (one
-matrix product), and the pool is drawn per document type (one table each: manual, procedure, alarm_log,
-maintenance_log, shift_log…) with at most :data:`PER_VECTOR` chunks per distinct vector — so neither a flood of one
-type nor a flood of copies can push another type's passages out of the ranking.
+matrix product), there is one table per document type (manual, procedure, alarm_log, maintenance_log, shift_log…)
+so the search can take the nearest chunks of each type besides the nearest overall, and a table yields at most
+:data:`PER_VECTOR` chunks per distinct vector — so neither a flood of one type nor a flood of copies can push another
+type's passages out of the ranking.
 
 A chunk's similarity is the best over its own vector and its units' vectors (the expanded query counts less by
 ``penalty`` per step), as the search module describes; memory is one float32 vector per *distinct* vector.
