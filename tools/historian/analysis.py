@@ -41,22 +41,25 @@ def runs(
     ends = np.flatnonzero(d == -1)
     if ext[0]:
         starts = np.concatenate(([-1], starts))  # the run was already on when the window opened
-    out: list[Run] = []
-    for i, s_idx in enumerate(starts.tolist()):
-        e_idx = int(ends[i]) if i < len(ends) else n
-        lo = max(s_idx, 0)
-        seg = values[lo:e_idx]
-        finite = seg[np.isfinite(seg)]
-        peak = float(finite.max() if peak_max else finite.min()) if len(finite) else float("nan")
-        out.append(
-            Run(
-                start=start if s_idx < 0 else int(ts[s_idx]),
-                end=end if e_idx >= n else int(ts[e_idx]),
-                peak=peak,
-                samples=e_idx - lo,
-            )
-        )
-    return out
+    if not len(starts):
+        return []
+    stops = np.full(len(starts), n)
+    stops[: len(ends)] = ends[: len(starts)]  # a run still on at the last sample lasts to the window end
+    lo = np.maximum(starts, 0)
+    # every run's peak in one pass: reduce over [lo, stop) pairs of a NaN-free copy with a sentinel at the end
+    fill = -np.inf if peak_max else np.inf
+    vals = np.append(np.where(np.isfinite(values), values, fill), fill)
+    pick = np.maximum if peak_max else np.minimum
+    peaks = pick.reduceat(vals, np.column_stack((lo, stops)).ravel())[::2]
+    samples = stops - lo
+    peaks = np.where((samples > 0) & np.isfinite(peaks), peaks, np.nan)
+    ts_ext = np.append(ts, end)
+    run_start = np.where(starts < 0, start, ts[lo] if n else start)
+    run_end = np.where(stops >= n, end, ts_ext[np.minimum(stops, n)])
+    return [
+        Run(start=int(a), end=int(b), peak=float(p), samples=int(k))
+        for a, b, p, k in zip(run_start.tolist(), run_end.tolist(), peaks.tolist(), samples.tolist(), strict=True)
+    ]
 
 
 def state_durations(
