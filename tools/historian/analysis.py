@@ -106,18 +106,21 @@ def change_point(x: np.ndarray, means: np.ndarray, counts: np.ndarray, min_segme
         return None
     w = np.sqrt(counts.astype(np.float64))
     xc = x - x.mean()
-    best: tuple[float, int, float, np.ndarray] | None = None
-    for k in range(min_segment, m - min_segment + 1):
-        step = (np.arange(m) >= k).astype(np.float64)
-        design = np.column_stack((np.ones(m), xc, step)) * w[:, None]
-        coef, *_ = np.linalg.lstsq(design, means * w, rcond=None)
-        resid = means * w - design @ coef
-        sse = float(resid @ resid)
-        if best is None or sse < best[0]:
-            best = (sse, k, float(coef[2]), coef)
-    if best is None:
-        return None
-    sse, k, c, coef = best
+    # every split at once: with the line (1, x) projected out, adding the step column s_k lowers the residual sum
+    # of squares by (r·s̃_k)² / (s̃_k·s̃_k) — r and s̃_k being the weighted residuals of the means and of s_k
+    base = np.column_stack((np.ones(m), xc)) * w[:, None]
+    splits = np.arange(min_segment, m - min_segment + 1)
+    steps = (np.arange(m)[:, None] >= splits[None, :]).astype(np.float64) * w[:, None]
+    proj = np.linalg.pinv(base)
+    r = means * w - base @ (proj @ (means * w))
+    st = steps - base @ (proj @ steps)
+    norm = (st * st).sum(axis=0)
+    gain = np.where(norm > 1e-12, (r @ st) ** 2 / np.where(norm > 1e-12, norm, 1.0), 0.0)
+    k = int(splits[int(np.argmax(gain))])
+    design = np.column_stack((np.ones(m), xc, (np.arange(m) >= k).astype(np.float64))) * w[:, None]
+    coef, *_ = np.linalg.lstsq(design, means * w, rcond=None)
+    resid = means * w - design @ coef
+    sse, c = float(resid @ resid), float(coef[2])
     spread = float(np.sqrt(sse / max(float((w**2).sum()) - 3, 1.0)))
     level = float(np.abs(means).max()) or 1.0
     if abs(c) <= 1e-9 * level:
