@@ -3,6 +3,7 @@ summarising, and the operator messages for bad input."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings
@@ -157,3 +158,12 @@ def test_run_tool_validates_and_returns_json(hist: Historian) -> None:
         "historian.compare", "historian.trend", "historian.time_in_state",
     ]  # fmt: skip
     assert all(t["parameters"]["type"] == "object" for t in tool_schemas())
+
+
+def test_plant_time_formatting_in_bulk_matches_one_by_one(hist: Historian) -> None:
+    rng = np.random.default_rng(7)
+    winter = 1_795_600_000_000 + np.sort(rng.integers(0, 3 * 86_400, 500)) * 1000  # three days, whole seconds
+    assert hist._ts_many(winter) == [hist._ts(int(x)) for x in winter]
+    across_dst = np.array([1_774_742_400_000, 1_774_828_800_000])  # 2026-03-29 00:00 UTC and a day later
+    assert hist._ts_many(across_dst) == [hist._ts(int(x)) for x in across_dst]
+    assert hist._ts_many(across_dst)[0].endswith("+01:00") and hist._ts_many(across_dst)[1].endswith("+02:00")

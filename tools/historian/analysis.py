@@ -63,28 +63,25 @@ def runs(
 
 
 def state_durations(
-    ts: np.ndarray, labels: list[str], start: int, end: int, label_before: str | None
-) -> tuple[dict[str, tuple[int, int]], int, int]:
-    """label → (milliseconds in that state, times entered), the unknown ms before the first sample, transitions."""
-    out: dict[str, list[int]] = {}
-    unknown = 0
-    bounds = [start, *[int(t) for t in ts], end]
-    seq = [label_before, *labels]
-    transitions = 0
-    prev: str | None = None
-    for i, lab in enumerate(seq):
-        dur = bounds[i + 1] - bounds[i]
-        if lab is None:
-            unknown += dur
-            continue
-        entry = out.setdefault(lab, [0, 0])
-        entry[0] += dur
-        if lab != prev:
-            entry[1] += 1
-            if prev is not None:
-                transitions += 1
-        prev = lab
-    return {k: (v[0], v[1]) for k, v in out.items()}, unknown, transitions
+    ts: np.ndarray, codes: np.ndarray, states: int, start: int, end: int, code_before: int | None
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Per state code (0..states-1): milliseconds in that state and times entered; plus the unknown milliseconds
+    before the first sample (when the state carried into the window is unknown) and the number of transitions.
+
+    Every sample has a state; only the state carried in from before the window may be unknown (None).
+    """
+    k = states
+    bounds = np.concatenate(([start], ts.astype(np.int64, copy=False), [end]))
+    dur = np.diff(bounds)
+    seq = np.concatenate(([-1 if code_before is None else code_before], codes.astype(np.int64, copy=False)))
+    known = seq >= 0
+    unknown = int(dur[~known].sum())
+    ms = np.bincount(seq[known], weights=dur[known], minlength=k).astype(np.int64)
+    prev = np.concatenate(([-1], seq[:-1]))
+    entered = known & (seq != prev)
+    entries = np.bincount(seq[entered], minlength=k)
+    transitions = int((entered & (prev >= 0)).sum())
+    return ms, entries, unknown, transitions
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ lists keep the longest ``MAX_PERIODS``.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -72,6 +73,40 @@ def _sig_many(x: np.ndarray, decimals: int = 6) -> list[float | None]:
     return [None if v != v else v for v in r.tolist()]
 
 
+@functools.cache
+def _clock_of_day() -> list[str]:
+    """ "HH:MM:SS" for every second of a day: formatting a day of one-minute buckets is then list lookups."""
+    return [f"{h:02d}:{m:02d}:{x:02d}" for h in range(24) for m in range(60) for x in range(60)]
+
+
+def _state_codes(values: np.ndarray, texts: list[str | None], boolean: bool, key: str) -> tuple[np.ndarray, list[str]]:
+    """Each sample's state as a code into the returned state names: its text if it has one, else its value
+    (true/false for booleans, the integer otherwise); a sample with neither is the state "?".
+    A measured (non-integer) value or more than 50 states is not a state signal: a HistorianError says so."""
+    has_text = np.array([bool(t) for t in texts]) if any(texts) else np.zeros(len(values), dtype=bool)
+    numeric = np.isfinite(values) & ~has_text
+    nums = values[numeric]
+    if not boolean and (nums != np.floor(nums)).any():
+        raise HistorianError(f"{key} is a measured value, not a state; ask for periods above or below a threshold")
+    levels, inverse = np.unique(nums != 0 if boolean else nums, return_inverse=True)
+    names = [("true" if x else "false") if boolean else str(int(x)) for x in levels.tolist()]
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[numeric] = inverse
+    if has_text.any():
+        words, at = np.unique(np.array([t for t in texts if t], dtype=object), return_inverse=True)
+        codes[has_text] = at + len(names)
+        names += [str(w) for w in words.tolist()]
+    if (codes < 0).any():
+        codes[codes < 0] = len(names)
+        names.append("?")
+    if len(set(names)) < len(names):  # a text state spelled like a value state ("true", "1") is that state
+        merged, remap = np.unique(np.array(names, dtype=object), return_inverse=True)
+        codes, names = remap[codes], [str(x) for x in merged.tolist()]
+    if len(names) > 50:
+        raise HistorianError(f"{key} takes more than 50 values: it is not a state signal")
+    return codes, names
+
+
 def parse_interval(text: str) -> float | None:
     """'15 min' → 900.0; 'auto' → None."""
     t = text.strip().lower()
@@ -122,9 +157,14 @@ class Historian:
         if first.utcoffset() != last.utcoffset() or (ms % 1000).any():
             return [self._ts(int(x)) or "" for x in ms]
         off = first.utcoffset() or timedelta(0)
-        local = (ms + int(off.total_seconds() * 1000)).astype("datetime64[ms]")
+        local_s = (ms + int(off.total_seconds() * 1000)) // 1000
+        day, second = np.divmod(local_s, 86400)
+        d0 = int(day.min())
+        dates = np.datetime_as_string(np.arange(d0, int(day.max()) + 1).astype("datetime64[D]")).tolist()
+        heads = [d + "T" for d in dates]
         suffix = first.isoformat()[19:]
-        return [t + suffix for t in np.datetime_as_string(local, unit="s").tolist()]
+        clock = _clock_of_day()
+        return [heads[d] + clock[x] + suffix for d, x in zip((day - d0).tolist(), second.tolist(), strict=True)]
 
     def signals(self, refresh: bool = False) -> dict[str, SignalMeta]:
         if refresh or not self._signals or time.monotonic() - self._signals_at > 60:
@@ -297,7 +337,7 @@ class Historian:
             raise self._empty(r)
         times = self._ts_many(bucket)
         av, lo, hi = (_sig_many(x) for x in (avg, mn, mx))
-        points = [Point(t, a, x, y, c) for t, a, x, y, c in zip(times, av, lo, hi, count.tolist(), strict=True)]
+        points = list(map(Point, times, av, lo, hi, count.tolist()))
         return DownsampleResult(
             signal=r.meta.key,
             unit=r.meta.unit,
@@ -459,41 +499,32 @@ class Historian:
                 f"more than {SERIES_LIMIT} samples of {r.meta.key} are too many to analyse; ask for a shorter window"
             )
         boolean = r.meta.data_type.lower() == "boolean"
-
-        def label(v: float, t: str | None) -> str | None:
-            if t:
-                return t
-            if not math.isfinite(v):
-                return None
-            if boolean:
-                return "true" if v else "false"
-            if v != int(v):
-                raise HistorianError(
-                    f"{r.meta.key} is a measured value, not a state; ask for periods above or below a threshold"
-                )
-            return str(int(v))
-
-        labels = [label(v, t) for v, t in zip(s.value, s.text, strict=True)]
-        if len(set(labels)) > 50:
-            raise HistorianError(f"{r.meta.key} takes more than 50 values: it is not a state signal")
         lookback = int(self.settings.historian.max_window_days * 864e5)
         before = self.store.value_at(r.meta.id, r.window.start_ms - 1, lookback)
-        before_label = label(before[1] if before[1] is not None else float("nan"), before[2]) if before else None
-        if not labels and before_label is None:
+        if len(s) == 0 and (before is None or (before[1] is None and not before[2])):
             raise self._empty(r)
-        durations, unknown, transitions = analysis.state_durations(
-            s.ts, [x or "?" for x in labels], r.window.start_ms, r.window.end_ms, before_label
+        # the sample carried into the window goes first; a carried-in value without a state stays unknown
+        b_val = np.array([np.nan if before is None or before[1] is None else before[1]])
+        values = np.concatenate((b_val, s.value))
+        texts = [before[2] if before else None, *s.text]
+        codes, names = _state_codes(values, texts, boolean, r.meta.key)
+        carried = None if before is None or (not texts[0] and not math.isfinite(values[0])) else int(codes[0])
+        ms, entered, unknown, transitions = analysis.state_durations(
+            s.ts, codes[1:], len(names), r.window.start_ms, r.window.end_ms, carried
         )
         total = r.window.seconds
+        order = sorted((i for i in range(len(names)) if entered[i] or ms[i]), key=lambda i: -ms[i])
         states = [
-            StateShare(state=k, duration_s=v[0] / 1000, share=round(v[0] / 1000 / total, 4), entered=v[1])
-            for k, v in sorted(durations.items(), key=lambda kv: -kv[1][0])
+            StateShare(
+                state=names[i], duration_s=ms[i] / 1000, share=round(ms[i] / 1000 / total, 4), entered=int(entered[i])
+            )
+            for i in order
         ]
         return TimeInStateResult(
             signal=r.meta.key,
             unit=r.meta.unit,
             window=self._info(r.window),
-            samples=len(labels),
+            samples=len(s),
             states=states,
             unknown_s=unknown / 1000,
             transitions=transitions,
