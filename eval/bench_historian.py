@@ -152,7 +152,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--signals", type=int, default=50)
     ap.add_argument("--chunk", type=int, default=500_000, help="values handed to the writer per add/flush")
-    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--repeat", type=int, default=31)
     ap.add_argument("--backends", default="duckdb,clickhouse")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="iiot-bench-"))

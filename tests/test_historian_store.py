@@ -76,6 +76,14 @@ def test_current_values_and_text(loaded) -> None:
     series = store.text_series(ids[data.MODE], data.T0_MS, data.NOW_MS)
     assert series.text == ["auto", "manual", "auto"] and all(math.isnan(v) for v in series.value)
     assert store.value_at(ids[data.TEMP], data.NOW_MS - H + 5_000, H) == (data.NOW_MS - H, 90.0, None)
+    # the search for the value carried into a window widens day by day to its lookback, and stops there
+    day = 24 * H
+    old_sid = store.register_signals([SignalMeta("Plant/Old/Level")])["Plant/Old/Level"]
+    store.write(SampleBatch.numeric(np.array([data.NOW_MS - 20 * day]), np.array([old_sid]), np.array([7.0])))
+    assert store.value_at(old_sid, data.NOW_MS, 30 * day) == (data.NOW_MS - 20 * day, 7.0, None)
+    assert store.value_at(old_sid, data.NOW_MS, 20 * day + 1) == (data.NOW_MS - 20 * day, 7.0, None)
+    assert store.value_at(old_sid, data.NOW_MS, 20 * day) is None
+    assert store.value_at(old_sid, data.NOW_MS - 20 * day - 1, 400 * day) is None
 
 
 def test_duckdb_one_writer_many_reader_processes(tmp_path: Path) -> None:

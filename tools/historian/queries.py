@@ -69,14 +69,22 @@ def _sig(x: float | None, digits: int = 6) -> float | None:
 
 
 def _sig_many(x: np.ndarray, decimals: int = 6) -> list[float | None]:
-    r = np.round(x.astype(np.float64), decimals)
+    r = np.round(x.astype(np.float64, copy=False), decimals)
+    if not np.isnan(r).any():
+        return r.tolist()
     return [None if v != v else v for v in r.tolist()]
 
 
 @functools.cache
 def _clock_of_day() -> list[str]:
-    """ "HH:MM:SS" for every second of a day: formatting a day of one-minute buckets is then list lookups."""
+    """The clock ("HH:MM:SS") at every second of a day: formatting many timestamps is then list lookups."""
     return [f"{h:02d}:{m:02d}:{x:02d}" for h in range(24) for m in range(60) for x in range(60)]
+
+
+@functools.cache
+def _minutes_of_day(suffix: str) -> list[str]:
+    """The clock at every minute of a day, with the UTC offset ("HH:MM:00+01:00")."""
+    return [f"{h:02d}:{m:02d}:00{suffix}" for h in range(24) for m in range(60)]
 
 
 def _state_codes(values: np.ndarray, texts: list[str | None], boolean: bool, key: str) -> tuple[np.ndarray, list[str]]:
@@ -163,8 +171,12 @@ class Historian:
         dates = np.datetime_as_string(np.arange(d0, int(day.max()) + 1).astype("datetime64[D]")).tolist()
         heads = [d + "T" for d in dates]
         suffix = first.isoformat()[19:]
+        day_at = (day - d0).tolist()
+        if not (second % 60).any():  # whole minutes (buckets of a minute or more): one join per time
+            minutes = _minutes_of_day(suffix)
+            return [heads[d] + minutes[x] for d, x in zip(day_at, (second // 60).tolist(), strict=True)]
         clock = _clock_of_day()
-        return [heads[d] + clock[x] + suffix for d, x in zip((day - d0).tolist(), second.tolist(), strict=True)]
+        return [heads[d] + clock[x] + suffix for d, x in zip(day_at, second.tolist(), strict=True)]
 
     def signals(self, refresh: bool = False) -> dict[str, SignalMeta]:
         if refresh or not self._signals or time.monotonic() - self._signals_at > 60:

@@ -24,6 +24,7 @@ import numpy as np
 from assistant.errors import OperatorError
 
 GOOD_LIMIT = 0x40000000  # StatusCodes below this are Good (the two severity bits are 00)
+LOOKBACK_FIRST_MS = 86_400_000  # value_at searches the last day first
 
 
 class HistorianError(OperatorError):
@@ -282,15 +283,24 @@ class HistorianStore(ABC):
         return [(int(r[0]), int(r[1]), _clean(r[2]), r[3] or None, int(r[4])) for r in rows]
 
     def value_at(self, signal_id: int, ts: int, lookback_ms: int) -> tuple[int, float | None, str | None] | None:
-        """The last good sample at or before ``ts`` (searching back ``lookback_ms``)."""
-        rows = self._query(
-            f"SELECT ts, value, text FROM samples WHERE signal_id = {int(signal_id)} "
-            f"AND ts <= {int(ts)} AND ts > {int(ts - lookback_ms)} AND quality < {GOOD_LIMIT} "
-            "ORDER BY ts DESC LIMIT 1"
-        )
-        if not rows:
-            return None
-        return int(rows[0][0]), _clean(rows[0][1]), rows[0][2] or None
+        """The last good sample at or before ``ts`` (searching back ``lookback_ms``).
+
+        The search starts with the day before ``ts`` and widens eightfold until ``lookback_ms``: neither engine
+        reads a signal's rows backwards, so one query over the whole lookback would scan months of samples to
+        find the one a few seconds old."""
+        floor = int(ts - lookback_ms)
+        hi, span = int(ts), LOOKBACK_FIRST_MS
+        while True:
+            lo = max(floor, hi - span)
+            rows = self._query(
+                f"SELECT ts, value, text FROM samples WHERE signal_id = {int(signal_id)} "
+                f"AND ts <= {hi} AND ts > {lo} AND quality < {GOOD_LIMIT} ORDER BY ts DESC LIMIT 1"
+            )
+            if rows:
+                return int(rows[0][0]), _clean(rows[0][1]), rows[0][2] or None
+            if lo <= floor:
+                return None
+            hi, span = lo, span * 8
 
     def _where(self, signal_id: int, start: int, end: int) -> str:
         return (

@@ -166,6 +166,9 @@ class TimeParser:
             rf"{_b(_alt(lx['day_before_yesterday']))}|(?P<yest>{_b(_alt(lx['yesterday']))})|"
             rf"(?P<today>{_b(_alt(lx['today']))})|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})(?![\d:t])"
         )
+        iso_conj = _alt(["/", "..", "to", "bis", "until", "–", "and", "und", " - "])
+        self.p_iso_range = re.compile(rf"({self._ISO})\s*{iso_conj}\s*({self._ISO})")
+        self.p_iso_since = re.compile(rf"(?:{_alt(lx['since'])}\s+)?({self._ISO})")
 
     # --- helpers ----------------------------------------------------------------------------------------
     def _local(self, d: date, t: time) -> datetime:
@@ -248,10 +251,9 @@ class TimeParser:
     _ISO = r"\d{4}-\d{2}-\d{2}(?:[t ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:z|[+-]\d{2}:?\d{2})?"
 
     def _iso_range(self, s: str, now: datetime, raw: str) -> TimeWindow | None:
-        conj = _alt(["/", "..", "to", "bis", "until", "–", "and", "und", " - "])
-        m = re.search(rf"({self._ISO})\s*{conj}\s*({self._ISO})", s)
+        m = self.p_iso_range.search(s)
         if not m:
-            m1 = re.fullmatch(rf"(?:{_alt(self.lx['since'])}\s+)?({self._ISO})", s)
+            m1 = self.p_iso_since.fullmatch(s)
             if m1 and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", m1.group(1)):
                 a, _ = self._iso(m1.group(1))
                 return self._window(a, now, now, raw, f"since {a.isoformat()}")
@@ -340,6 +342,9 @@ class TimeParser:
         return self._window(a, b, now, raw, f"{a:%Y-%m-%d %H:%M}–{b:%H:%M}")
 
     def _shift(self, s: str, now: datetime, raw: str) -> TimeWindow | None:
+        shift_words = (self.p_this_shift, self.p_last_shift, self.p_named_shift, self.p_last_night)
+        if not any(p.search(s) for p in shift_words):
+            return None  # no shift named: the calendar need not be laid out
         occ = self.shift_occurrences(now)
         started = [o for o in occ if o.start <= now]
         if self.p_this_shift.search(s):
