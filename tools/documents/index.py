@@ -231,7 +231,7 @@ class KnowledgeIndex:
     # ------------------------------------------------------------ manifest
 
     def documents(self) -> list[DocumentInfo]:
-        got = _metadatas(self.docs)
+        got = _paged(self.docs, ["metadatas"])
         out = []
         for did, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
             m = dict(meta or {})
@@ -255,7 +255,7 @@ class KnowledgeIndex:
 
     def committed(self) -> dict[str, dict[str, Any]]:
         """doc_id → manifest metadata of every committed document."""
-        got = _metadatas(self.docs)
+        got = _paged(self.docs, ["metadatas"])
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)}
 
     # ------------------------------------------------------------ ingest
@@ -425,7 +425,7 @@ class KnowledgeIndex:
     def repair(self) -> int:
         """Delete chunks not belonging to a committed document version (left by an interrupted write)."""
         manifest = self.committed()
-        got = _metadatas(self.chunks)
+        got = _paged(self.chunks, ["metadatas"])
         stale = [
             cid
             for cid, m in zip(got["ids"], got["metadatas"] or [], strict=False)
@@ -433,7 +433,7 @@ class KnowledgeIndex:
         ]
         for s in range(0, len(stale), 5000):
             self.chunks.delete(ids=stale[s : s + 5000])
-        got = _metadatas(self.units)
+        got = _paged(self.units, ["metadatas"])
         stale_units = [
             uid
             for uid, m in zip(got["ids"], got["metadatas"] or [], strict=False)
@@ -476,7 +476,7 @@ class KnowledgeIndex:
         t0 = time.perf_counter()
         with self.write_lock():
             old = self.client.get_collection(f"{self.name}__docs", embedding_function=None)
-            got = _metadatas(old)
+            got = _paged(old, ["metadatas"])
             sources = [(str(m.get("source")), m.get("doc_type")) for m in got["metadatas"] or [] if m]
             for name in (self.name, f"{self.name}__units", f"{self.name}__docs"):
                 with contextlib.suppress(Exception):
@@ -506,7 +506,7 @@ class KnowledgeIndex:
             self._manifest_at = now
             key = tuple(sorted((d, str(m.get("content_hash"))) for d, m in manifest.items()))
             if key != self._cache_key or self._code_index is None:
-                got = _metadatas(self.chunks)
+                got = _paged(self.chunks, ["metadatas", "embeddings"])  # one read for the metadata and vectors
                 ids: list[str] = []
                 tokens: list[list[str]] = []
                 metas: dict[str, dict[str, Any]] = {}
@@ -529,25 +529,27 @@ class KnowledgeIndex:
                 self._unit_count = int(self.units.count())
                 self._record_count = int(self.chunks.count())  # stale records included: they take query slots
                 self._chunk_meta = metas
-                self._build_vectors(metas)
+                self._build_vectors(metas, got)
                 self._docs_cache = manifest
                 self._cache_key = key
             return self._docs_cache, self._code_index, self._chunk_meta
 
-    def _build_vectors(self, metas: dict[str, dict[str, Any]]) -> None:
-        """The in-memory exact vector tables (one per document type, :func:`kind_of`) and each chunk's unit ids."""
+    def _build_vectors(self, metas: dict[str, dict[str, Any]], chunks: dict[str, list[Any]]) -> None:
+        """The in-memory exact vector tables and each chunk's unit ids, from the chunks' vectors (already read with
+        their metadata) and the units'. One table per document type, so the search draws its candidates per type
+        and a flood of one type (thousands of alarm-log rows) cannot crowd out another (manual pages, work orders).
+        """
         owners: dict[str, list[str]] = {}
         vectors: dict[str, list[Any]] = {}
         records: dict[str, list[str]] = {}
         unit_ids: dict[str, list[str]] = {}
-        for collection, is_unit in ((self.chunks, False), (self.units, True)):
-            got = _paged(collection, ["embeddings"])
+        for got, is_unit in ((chunks, False), (_paged(self.units, ["embeddings"]), True)):
             for rid, vec in zip(got["ids"], got["embeddings"], strict=False):
                 cid = unit_parent(rid) if is_unit else rid
                 m = metas.get(cid)
                 if m is None or vec is None:
                     continue  # a record of an uncommitted or superseded version
-                kind = kind_of(str(m.get("doc_type", "")))
+                kind = str(m.get("doc_type", ""))
                 owners.setdefault(kind, []).append(cid)
                 vectors.setdefault(kind, []).append(vec)
                 records.setdefault(kind, []).append(rid)
@@ -594,11 +596,6 @@ class KnowledgeIndex:
 PAGE = 2000  # records per metadata read: one unpaged get of a large collection exceeds SQLite's variable limit
 
 
-def _metadatas(collection: Any) -> dict[str, Any]:
-    """All ids and metadatas of a collection, read a page at a time (``{"ids": [...], "metadatas": [...]}``)."""
-    return _paged(collection, ["metadatas"])
-
-
 def _paged(collection: Any, include: list[str]) -> dict[str, Any]:
     """All ids and the ``include`` fields of a collection, read a page at a time."""
     out: dict[str, list[Any]] = {"ids": [], **{name: [] for name in include}}
@@ -612,13 +609,6 @@ def _paged(collection: Any, include: list[str]) -> dict[str, Any]:
         if len(got["ids"]) < PAGE:
             return out
         offset += PAGE
-
-
-def kind_of(doc_type: str) -> str:
-    """The vector table a chunk of ``doc_type`` is in: one per document type, so the search draws its candidates
-    per type and a flood of one type (thousands of alarm-log rows) cannot crowd out another (manual pages, work
-    orders)."""
-    return doc_type
 
 
 def unit_parent(unit_id: str) -> str:

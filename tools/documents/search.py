@@ -46,7 +46,7 @@ from tools.documents.codes import code_tokens, meaning_text, normalise_asset
 from tools.documents.dates import Period, named_period
 from tools.documents.fields import asked_field, asked_fields, asks_for_part, is_part_number, part_numbers
 from tools.documents.glossary import expand
-from tools.documents.index import LOG_TYPES, kind_of, open_index
+from tools.documents.index import LOG_TYPES, open_index
 from tools.documents.intent import event_intent, work_intent
 from tools.documents.parsers import DOC_TYPES
 
@@ -269,8 +269,7 @@ def _highlight(
         p.highlight_score = round(whole[p.chunk_id], 6)
         uids = idx.unit_ids([p.chunk_id])
         lines = [ln.strip() for ln in p.text.split("\n") if ln.strip()]
-        kind = kind_of(p.doc_type)
-        table = tables.get(kind)
+        table = tables.get(p.doc_type)  # one vector table per document type
         if not uids or table is None or len(lines) - len(uids) not in (0, 1):
             continue
         best: tuple[float, str] | None = None
@@ -278,7 +277,7 @@ def _highlight(
             row = table.row_of.get(uid)
             if row is None:
                 continue
-            sim = float(row_scores[kind][row])
+            sim = float(row_scores[p.doc_type][row])
             if q_codes:
                 codes = set(code_tokens(line))
                 sim += bonus * sum(c in codes for c in q_codes) / len(q_codes)

@@ -102,7 +102,8 @@ class KpiTools:
         )
 
     def _windowed(self) -> bool:
-        return bool(getattr(self.store.dialect, "window_functions", True))
+        """Whether the engine runs SQL window functions (else the KPI arithmetic runs in numpy)."""
+        return self.store.dialect.window_functions
 
     def _base_arrays(self, ids: Sequence[int], start: int, end: int) -> dict[int, tuple[np.ndarray, np.ndarray, list]]:
         """The window's samples (plus the baseline row) per signal as (ts, values, texts), in (ts, ord) order — for

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from scipy.stats import theilslopes
 
+from tools.maintenance.anomaly import to_epoch
 from tools.maintenance.datasource import MaintenanceDataSource, find_asset
 
 BAND = 0.8  # confidence of the drift's interval, and so of the band of days
@@ -43,6 +44,7 @@ class LimitForecast(BaseModel):
     days_low: float | None = None
     days_high: float | None = Field(None, description="None: the slow end of the band never gets there")
     reached_around: datetime | None = None
+    hours: int = Field(0, description="hourly values the drift line is fitted on")
 
 
 class LimitsResult(BaseModel):
@@ -63,11 +65,11 @@ class LimitsResult(BaseModel):
 
 def _envelope(t: np.ndarray, v: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
     """(hour centre in days, the hour's extreme towards the limit) for every hour with data."""
-    hour = np.floor(t / 3600.0)
-    keys = np.unique(hour)
-    pick = np.max if side == "high" else np.min
-    values = np.array([pick(v[hour == k]) for k in keys])
-    return (keys + 0.5) / 24.0, values
+    order = np.argsort(t, kind="stable")
+    hour = np.floor(t[order] / 3600.0)
+    keys, first = np.unique(hour, return_index=True)
+    pick = np.maximum if side == "high" else np.minimum
+    return (keys + 0.5) / 24.0, pick.reduceat(v[order], first)
 
 
 def forecast(t: np.ndarray, v: np.ndarray, limit: float, side: str, now_s: float) -> LimitForecast | None:
@@ -85,7 +87,7 @@ def forecast(t: np.ndarray, v: np.ndarray, limit: float, side: str, now_s: float
     sign = 1.0 if side == "high" else -1.0
     gap = sign * (limit - level)  # how far the line still is from the limit, positive while inside
     base = dict(signal="", side=side, limit=limit, level=round(level, 4), drift_per_day=round(float(slope), 5),
-                towards_per_day=round(float(sign * slope), 5))  # fmt: skip
+                towards_per_day=round(float(sign * slope), 5), hours=len(x))  # fmt: skip
     if gap <= 0:
         return LimitForecast(**base, status="beyond", days=0.0, days_low=0.0, days_high=0.0)
     towards = sorted(sign * s for s in (lo, hi))  # the interval's drifts, as speeds towards the limit
@@ -109,8 +111,7 @@ def time_to_limits(
     hours = 0
     for lim in wanted:
         t, v = history.get(lim.signal, (np.array([]), np.array([])))
-        t = np.asarray(t.astype("datetime64[ms]").astype(float) / 1000.0 if t.dtype.kind == "M" else t, float)
-        v = np.asarray(v, float)
+        t, v = to_epoch(t), np.asarray(v, float)
         for side, level in (("high", lim.high), ("low", lim.low)):
             if level is None:
                 continue
@@ -123,5 +124,5 @@ def time_to_limits(
             if f.days is not None:
                 f.reached_around = end + timedelta(days=f.days)
             out.append(f)
-            hours = max(hours, len(np.unique(np.floor(t / 3600.0))))
+            hours = max(hours, f.hours)
     return LimitsResult(asset=info.id, window_start=start, window_end=end, hours=hours, forecasts=out)
