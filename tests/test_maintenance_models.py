@@ -237,3 +237,21 @@ def test_anomaly_expected_value_stays_in_the_reference_range_when_inputs_extrapo
     del model.ranges
     assert model.expected_range("BearingTemperature") is None
     assert [d.signal for d in model.detect(t[~ref], window)]
+
+
+def test_an_air_leak_shows_as_loading_more_often_than_the_time_of_day_explains() -> None:
+    from tools.maintenance.anomaly import T0, TIME_CONTEXT, NormalBehaviourModel
+    from tools.maintenance.physics import process_signals
+
+    t = T0 + np.arange(-10 * 86400, 86400, 60.0)
+    onset = T0 - 6 * 3600.0
+    data = process_signals("compressor", t, {"compressor_leak": onset}, np.random.default_rng(5))
+    ref = t < T0 - 86400
+    model = NormalBehaviourModel.fit(t[ref], {k: v[ref] for k, v in data.items()})
+    # the duty is the demand on the machine: judged against the plant's rhythm, not against the power and
+    # temperature that follow from loading (they would explain the extra loading away)
+    assert model.inputs["Loaded.duty"] == list(TIME_CONTEXT)
+    window = t >= T0 - 86400
+    devs = {d.signal: d for d in model.detect(t[window], {k: v[window] for k, v in data.items()})}
+    assert "Loaded.duty" in devs and devs["Loaded.duty"].direction == "higher"
+    assert devs["Loaded.duty"].detected >= onset

@@ -22,13 +22,14 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from tools.maintenance.physics import process_signals
 
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 LAMBDA = 0.05  # EWMA weight of the newest residual
 MIN_THRESHOLD_SIGMA = 5.0  # alarm at ≥ 5 σ of the EWMA of white unit residuals
 HOLDOUT_MARGIN = 1.8
 COUNTER_HINTS = ("hours", "produced", "count", "counter")
 DUTY_WINDOW_S = 3600.0
 RANGE_MARGIN = 0.1  # the expected value stays within the reference range widened by 10 % of its span
+TIME_CONTEXT = ("_tod_sin", "_tod_cos", "_weekend")  # time of day and weekend: the rhythm of the plant's demand
 
 
 @dataclass
@@ -142,14 +143,20 @@ class NormalBehaviourModel:
         if running.sum() < 50:
             raise ValueError("the asset was hardly running in the reference period: no normal operation to learn")
         targets = analog + [f"{b}.duty" for b in bools if b != "Running"]
-        ctx = ["_tod_sin", "_tod_cos", "_weekend"] + [b for b in bools if b != "Running"]
+        ctx = [*TIME_CONTEXT, *(b for b in bools if b != "Running")]
         idx = np.flatnonzero(running)
         cut = idx[int(0.7 * idx.size)]
         fit_rows, hold_rows = idx[idx < cut], idx[idx >= cut]
         models, sigma, thr, inputs, flat, ranges = {}, {}, {}, {}, {}, {}
         for tgt in targets:
             src = tgt.split(".")[0]
-            ins = [a for a in analog if a != tgt] + [c for c in ctx if c != src]
+            if tgt.endswith(".duty"):
+                # how often a machine loads is the demand on it: judged against the time of day and week only,
+                # never against the signals that follow from loading (power, temperature), which would explain
+                # a leak's extra loading away
+                ins = list(TIME_CONTEXT)
+            else:
+                ins = [a for a in analog if a != tgt] + [c for c in ctx if c != src]
             X = np.column_stack([frame[c] for c in ins])
             y = frame[tgt]
             lo, hi = float(np.min(y[idx])), float(np.max(y[idx]))

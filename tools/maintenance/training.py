@@ -178,7 +178,9 @@ def anomaly_card(meta: dict[str, Any]) -> str:
 
 Per-asset normal-behaviour model, fitted at query time on the asset's own reference period (default 10 days before
 the window): every analog signal predicted from the others + time of day + loaded context by quadratic ridge
-regression; residual EWMA (λ={anomaly.LAMBDA}) alarms above max({anomaly.MIN_THRESHOLD_SIGMA} σ,
+regression, and the hourly duty of each on/off state (a compressor's load share) from the time of day and week
+alone (the demand on the machine: an air leak raises it; power and temperature follow it and would explain it
+away); residual EWMA (λ={anomaly.LAMBDA}) alarms above max({anomaly.MIN_THRESHOLD_SIGMA} σ,
 {anomaly.HOLDOUT_MARGIN} × the largest excursion on held-out normal data); flat-line check for stuck sensors.
 Predictions (the reported expected value and the residuals) are clipped into each signal's range while running
 in the reference period, widened by {anomaly.RANGE_MARGIN * 100:.0f} % of its span: outside its inputs' range a
