@@ -111,6 +111,17 @@ def _signal_words(name: str) -> str:
     return " ".join(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace(".", " ").replace("_", " ").lower().split())
 
 
+def _symptom_words(asset: Asset, signal: str, direction: str) -> str:
+    """A deviation as a manual's troubleshooting table words it: 'flow falling'; the duty of an on/off state as
+    that state (its catalog description, e.g. 'compressor in load') happening more or less often."""
+    if signal.endswith(".duty"):
+        state = signal.removesuffix(".duty")
+        sig = next((x for x in asset.signals if x.display_name == state or x.browse_name == state), None)
+        what = (sig.description if sig is not None and sig.description else "") or _signal_words(state)
+        return f"{what} {'more often' if direction == 'higher' else 'less often'}"
+    return f"{_signal_words(signal)} {'rising' if direction == 'higher' else 'falling'}"
+
+
 async def _manual_hint(turn: Turn, asset: Asset, deviations: list[Any]) -> str | None:
     """What the asset's manuals say about the symptoms the anomaly model found (a troubleshooting row, quoted
     and cited), or None when no manual passage matches well. The symptoms become a search query; the manual's
@@ -122,8 +133,7 @@ async def _manual_hint(turn: Turn, asset: Asset, deviations: list[Any]) -> str |
         return None
     # only the symptoms: the asset's id or description would rank the pages that describe the asset (a manual's
     # scope) first; the search is limited to the asset's own manuals and procedures instead
-    said = ", ".join(f"{_signal_words(d.signal)} {'rising' if d.direction == 'higher' else 'falling'}"
-                     for d in symptoms)  # fmt: skip
+    said = ", ".join(_symptom_words(asset, d.signal, d.direction) for d in symptoms)
     try:
         found = await find(turn, f"{said} — probable cause and remedy", asset.display_name,
                            ["manual", "procedure"], k=3)  # fmt: skip
