@@ -174,6 +174,7 @@ async def remaining_life(turn: Turn, asset: Asset) -> AskResult:
         lines = [turn.text("rul_healthy" if res is not None else "rul_no_vibration", asset=asset.display_name)]
         if asset.display_name in {i.id for i in source.assets()}:
             lines += await _limit_lines(turn, source, asset)
+            lines += await _capacity_lines(turn, source, asset)
             res, hint = await _process_signals(turn, source, asset)
             lines += [line for a in res.assets if a.deviations for line in _anomaly_lines(turn, a)]
             lines += [hint] if hint else []
@@ -223,6 +224,32 @@ async def _limit_lines(turn: Turn, source: Any, asset: Asset) -> list[str]:
     if not lines and unknown:
         lines.append(turn.text("limits_no_data", asset=asset.display_name, signals=", ".join(unknown),
                                hours=MIN_HOURS))  # fmt: skip
+    return lines
+
+
+async def _capacity_lines(turn: Turn, source: Any, asset: Asset) -> list[str]:
+    """When an on/off state that is on more of the time day by day (a compressor loading under a growing air leak)
+    is on all the time at peak demand: the remaining life of its reserve."""
+    from tools.maintenance.capacity import time_to_capacity
+
+    states = [s.browse_name for s in asset.signals if s.data_type.lower() == "boolean"]
+    if not states:
+        return []
+    res = await turn.tool(
+        "maintenance.time_to_capacity", {"asset": asset.display_name, "states": states},
+        lambda: asyncio.to_thread(time_to_capacity, source, asset.display_name, states, HISTORY_DAYS * 24),
+        lambda r: r.model_dump(mode="json"),
+    )  # fmt: skip
+    fmt = lambda v: answers.format_number(v, turn.lang) if v is not None else "?"  # noqa: E731
+    lines = []
+    for f in res.forecasts:
+        if f.status not in ("approaching", "exhausted"):
+            continue
+        figures = dict(peak=fmt(f.busiest_pct), now=fmt(f.busiest_now_pct), growth=fmt(f.growth_pct_per_day),
+                       days=fmt(f.days), low=fmt(f.days_low), high=fmt(f.days_high))  # fmt: skip
+        key = "capacity_exhausted" if f.status == "exhausted" else "capacity_forecast"
+        lines.append(turn.text(key, asset=asset.display_name, state=f.state, date=_date(f.reached_around),
+                               band=round(100 * res.band), **figures))  # fmt: skip
     return lines
 
 
