@@ -99,7 +99,6 @@ async def test_diagnosis_quotes_what_the_manual_says_about_the_symptoms(agent: A
     from assistant.skills.maintenance import _manual_hint
     from assistant.turn import Turn
     from tools.documents import ingest
-    from tools.maintenance.anomaly import Deviation
     from tools.opcua.catalog import Asset
 
     manual = tmp_path / "px7_de.md"
@@ -107,9 +106,7 @@ async def test_diagnosis_quotes_what_the_manual_says_about_the_symptoms(agent: A
     ingest(agent.settings, [manual])
     asset = Asset("ns=2;s=PX-7", "PX-7", "PX-7", "process pump", ["Site", "PX-7"], "opc.tcp://x")
     turn = Turn(agent, "Why is PX-7 vibrating?", "en", [asset])
-    symptoms = [Deviation("SuctionPressure", "deviation", 0.0, 0.0, "lower", 3.0),
-                Deviation("Vibration", "deviation", 0.0, 0.0, "higher", 2.0)]  # fmt: skip
-    hint = await _manual_hint(turn, asset, symptoms)
+    hint = await _manual_hint(turn, asset, [("SuctionPressure", "lower"), ("Vibration", "higher")])
     assert hint is not None and "Kavitation" in hint and "px7_de.md" in hint, hint
     assert "Phasenausfall" not in hint  # the matching row, not the whole table
     assert [c.source for c in turn.citations] == ["px7_de.md"]
@@ -154,3 +151,17 @@ async def test_prefetch_reads_history_from_the_historian_when_it_holds_it(
     t_local, v_local = local.history("P-101", ["Temperature"], start, end)["Temperature"]
     _t_opc, v_opc = over_opcua.history("P-101", ["Temperature"], start, end)["Temperature"]
     assert len(t_local) > 10 and abs(float(np.mean(v_local)) - float(np.mean(v_opc))) < 1.0
+
+
+def test_symptoms_are_worded_as_troubleshooting_tables_word_them() -> None:
+    from assistant.skills.maintenance import _symptom_words
+    from tools.opcua.catalog import Asset, Signal
+
+    loaded = Signal("ns=2;s=K9.Loaded", "urn:x", "Loaded", "Loaded", "Compressor in load (air delivery)", [], "K9",
+                    data_type="Boolean")  # fmt: skip
+    asset = Asset("ns=2;s=K9", "K9", "K9", "screw compressor", ["Site", "K9"], "opc.tcp://x", [loaded])
+    assert _symptom_words(asset, "FilterDifferentialPressure", "higher") == "filter differential pressure rising"
+    assert _symptom_words(asset, "Flow", "lower") == "flow falling"
+    # an on/off state's duty: the state, in the catalog's words, happening more or less often
+    assert _symptom_words(asset, "Loaded.duty", "higher") == "Compressor in load (air delivery) more often"
+    assert _symptom_words(asset, "Open.duty", "lower") == "open less often"

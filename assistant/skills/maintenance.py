@@ -80,10 +80,13 @@ async def diagnose(turn: Turn, asset: Asset) -> AskResult:
             model=f"{res.model.name} {res.model.version}",
         ))  # fmt: skip
     if asset.display_name in {i.id for i in source.assets()}:
-        res, hint = await _process_signals(turn, source, asset)
+        limits = await _limits(turn, source, asset)
+        drifting = limits.approaching if limits is not None else []
+        res, hint = await _process_signals(turn, source, asset, drifting)
         normal = turn.text("diagnosis_signals_normal", asset=asset.display_name,
                            model=f"{res.model.name} {res.model.version}")  # fmt: skip
         lines += [line for a in res.assets for line in _anomaly_lines(turn, a)] or [normal]
+        lines += _approaching_lines(turn, asset, limits) if limits is not None else []
         lines += [hint] if hint else []
     return turn.result("\n".join(lines))
 
@@ -99,11 +102,17 @@ async def _anomalies(turn: Turn, source: Any, asset: Asset) -> Any:
     return res
 
 
-async def _process_signals(turn: Turn, source: Any, asset: Asset) -> tuple[Any, str | None]:
-    """The anomaly model's result for ``asset`` and the manuals' closest entry for its deviations (a clogging
-    strainer or an air leak shows here, not in the bearing spectrum)."""
+async def _process_signals(
+    turn: Turn, source: Any, asset: Asset, drifting: list[Any] | None = None
+) -> tuple[Any, str | None]:
+    """The anomaly model's result for ``asset`` and the manuals' closest entry for its symptoms (a clogging
+    strainer or an air leak shows here, not in the bearing spectrum). ``drifting``: signals heading for an alarm
+    limit (:func:`_limits`), the first symptoms to look up."""
     res = await _anomalies(turn, source, asset)
-    return res, await _manual_hint(turn, asset, [d for a in res.assets for d in a.deviations])
+    symptoms = [(f.signal, "higher" if f.side == "high" else "lower") for f in drifting or []]
+    symptoms += [(d.signal, d.direction) for a in res.assets for d in a.deviations
+                 if d.kind == "deviation" and d.direction in ("higher", "lower")]  # fmt: skip
+    return res, await _manual_hint(turn, asset, list(dict.fromkeys(symptoms)))
 
 
 def _signal_words(name: str) -> str:
@@ -122,18 +131,19 @@ def _symptom_words(asset: Asset, signal: str, direction: str) -> str:
     return f"{_signal_words(signal)} {'rising' if direction == 'higher' else 'falling'}"
 
 
-async def _manual_hint(turn: Turn, asset: Asset, deviations: list[Any]) -> str | None:
-    """What the asset's manuals say about the symptoms the anomaly model found (a troubleshooting row, quoted
-    and cited), or None when no manual passage matches well. The symptoms become a search query; the manual's
-    text is quoted as evidence, never followed."""
+async def _manual_hint(turn: Turn, asset: Asset, symptoms: list[tuple[str, str]]) -> str | None:
+    """What the asset's manuals say about its symptoms ((signal, 'higher' | 'lower'), strongest first: a drift
+    towards an alarm limit, then the anomaly model's deviations) — a troubleshooting row, quoted and cited — or
+    None when no manual passage matches well. The symptoms become a search query; the manual's text is quoted as
+    evidence, never followed."""
     from assistant.skills.documents import cite, find, quote
 
-    symptoms = [d for d in deviations if d.kind == "deviation" and d.direction in ("higher", "lower")][:MAX_SYMPTOMS]
+    symptoms = symptoms[:MAX_SYMPTOMS]
     if not symptoms:
         return None
     # only the symptoms: the asset's id or description would rank the pages that describe the asset (a manual's
     # scope) first; the search is limited to the asset's own manuals and procedures instead
-    said = ", ".join(_symptom_words(asset, d.signal, d.direction) for d in symptoms)
+    said = ", ".join(_symptom_words(asset, signal, direction) for signal, direction in symptoms)
     try:
         found = await find(turn, f"{said} — probable cause and remedy", asset.display_name,
                            ["manual", "procedure"], k=3)  # fmt: skip
@@ -173,9 +183,10 @@ async def remaining_life(turn: Turn, asset: Asset) -> AskResult:
         # no bearing wear to extrapolate; a strainer clogging or an air leak shows in the process signals instead
         lines = [turn.text("rul_healthy" if res is not None else "rul_no_vibration", asset=asset.display_name)]
         if asset.display_name in {i.id for i in source.assets()}:
-            lines += await _limit_lines(turn, source, asset)
+            limits = await _limits(turn, source, asset)
+            lines += _limit_lines(turn, asset, limits) if limits is not None else []
             lines += await _capacity_lines(turn, source, asset)
-            res, hint = await _process_signals(turn, source, asset)
+            res, hint = await _process_signals(turn, source, asset, limits.approaching if limits is not None else [])
             lines += [line for a in res.assets if a.deviations for line in _anomaly_lines(turn, a)]
             lines += [hint] if hint else []
         return turn.result("\n".join(lines))
@@ -195,19 +206,22 @@ def _limits_of(asset: Asset) -> list[Any]:
             if s.limit_low is not None or s.limit_high is not None]  # fmt: skip
 
 
-async def _limit_lines(turn: Turn, source: Any, asset: Asset) -> list[str]:
-    """When the asset's signals with alarm limits get there at their present drift (a strainer's differential
-    pressure, a tank's level): the remaining life of wear the bearing model does not see."""
-    from tools.maintenance.limits import MIN_HOURS, time_to_limits
+async def _limits(turn: Turn, source: Any, asset: Asset) -> Any | None:
+    """When the asset's signals with alarm limits get there at their present drift (None: no limits known)."""
+    from tools.maintenance.limits import time_to_limits
 
     limits = _limits_of(asset)
     if not limits:
-        return []
-    res = await turn.tool(
+        return None
+    return await turn.tool(
         "maintenance.time_to_limits", {"asset": asset.display_name, "window_hours": HISTORY_DAYS * 24},
         lambda: asyncio.to_thread(time_to_limits, source, asset.display_name, limits, HISTORY_DAYS * 24),
         lambda r: r.model_dump(mode="json"),
     )  # fmt: skip
+
+
+def _approaching_lines(turn: Turn, asset: Asset, res: Any) -> list[str]:
+    """A line for each signal drifting to (or beyond) its alarm limit, the nearest first."""
     units = {s.browse_name: s.unit for s in asset.signals}
     fmt = lambda v: answers.format_number(v, turn.lang) if v is not None else "?"  # noqa: E731
     lines = []
@@ -217,6 +231,15 @@ async def _limit_lines(turn: Turn, source: Any, asset: Asset) -> list[str]:
                        low=fmt(f.days_low), high=fmt(f.days_high), band=round(100 * res.band))  # fmt: skip
         lines.append(turn.text(key, asset=asset.display_name, signal=f.signal, unit=units.get(f.signal, ""),
                                date=_date(f.reached_around), **figures))  # fmt: skip
+    return lines
+
+
+def _limit_lines(turn: Turn, asset: Asset, res: Any) -> list[str]:
+    """When the asset's signals with alarm limits get there at their present drift (a strainer's differential
+    pressure, a tank's level): the remaining life of wear the bearing model does not see; or that none drifts."""
+    from tools.maintenance.limits import MIN_HOURS
+
+    lines = _approaching_lines(turn, asset, res)
     steady = sorted({f.signal for f in res.forecasts if f.status == "steady"})
     unknown = sorted({f.signal for f in res.forecasts if f.status == "no_data"} - set(steady))
     if not lines and steady:
