@@ -72,6 +72,9 @@ def test_intent_prior_reads_events_and_documentation_in_any_language() -> None:
     assert intent("Was ist gestern Nacht an der Presse passiert?") > 0
     assert intent("How do I reset the overload alarm?") < 0
     assert intent("Wie oft muss das Getriebeöl gewechselt werden?") < 0
+    # how things normally are, and what causes a symptom in general, is documentation too
+    assert intent("Welchen Durchfluss hat das Rührwerk normalerweise im Betrieb?") < 0
+    assert intent("What causes a gearbox to run hot?") < 0
 
     def work(q: str) -> float:
         return work_intent(ef, ef([q])[0])

@@ -77,6 +77,11 @@ def score(rows: Sequence[Example], outputs: Sequence[str]) -> dict[str, Any]:
                              if r.gold.get("case") == case])
                 for case in sorted({r.gold.get("case", "plain") for r, _p in parsed})
             },
+            # what went wrong, to read: the question (the prompt's last line), the gold plan and the output
+            "mistakes": [
+                {"lang": r.lang, "question": r.prompt.rstrip().splitlines()[-1][:200], "gold": r.target, "got": o}
+                for (r, o), t, a in zip(plans, tool, asset, strict=True) if not (t and a)
+            ],
         }  # fmt: skip
     if answers:
         checks = [(r, answer_ok(o, r)) for r, o in answers]
