@@ -164,7 +164,8 @@ def _anomaly_lines(turn: Turn, a: Any) -> list[str]:
     for d in a.deviations[:3]:
         fmt = lambda v: answers.format_number(v, turn.lang) if v is not None else "?"  # noqa: E731
         key = "anomalies_stuck" if d.kind == "stuck" else "anomalies_found"
-        lines.append(turn.text(key, asset=a.asset, signal=d.signal, since=_when(d.since),
+        signal = turn.text("duty_of", state=d.signal.removesuffix(".duty")) if d.signal.endswith(".duty") else d.signal
+        lines.append(turn.text(key, asset=a.asset, signal=signal, since=_when(d.since),
                                direction=turn.text(f"dir_{d.direction}") if d.direction != "flat" else "",
                                expected=fmt(d.expected), actual=fmt(d.actual), score=fmt(d.score)))  # fmt: skip
     return lines
