@@ -77,9 +77,9 @@ def score(rows: Sequence[Example], outputs: Sequence[str]) -> dict[str, Any]:
                              if r.gold.get("case") == case])
                 for case in sorted({r.gold.get("case", "plain") for r, _p in parsed})
             },
-            # what went wrong, to read: the question (the prompt's last line), the gold plan and the output
+            # what went wrong, to read: the question (the prompt's question line), the gold plan and the output
             "mistakes": [
-                {"lang": r.lang, "question": r.prompt.rstrip().splitlines()[-1][:200], "gold": r.target, "got": o}
+                {"lang": r.lang, "question": _question_of(r.prompt), "gold": r.target, "got": o}
                 for (r, o), t, a in zip(plans, tool, asset, strict=True) if not (t and a)
             ],
         }  # fmt: skip
@@ -96,6 +96,12 @@ def score(rows: Sequence[Example], outputs: Sequence[str]) -> dict[str, Any]:
             "by_language_n": {lang: sum(r.lang == lang for r, _c in checks) for lang in LANGS},
         }
     return out
+
+
+def _question_of(prompt: str) -> str:
+    """The question line of a PLAN prompt (``prompts/planner.txt``), without its label."""
+    lines = [ln for ln in prompt.splitlines() if ln.startswith("question:")]
+    return lines[-1].removeprefix("question:").strip()[:200] if lines else prompt.strip()[-200:]
 
 
 def _rate(flags: Sequence[bool]) -> float | None:
