@@ -167,3 +167,5 @@ def test_plant_time_formatting_in_bulk_matches_one_by_one(hist: Historian) -> No
     across_dst = np.array([1_774_742_400_000, 1_774_828_800_000])  # 2026-03-29 00:00 UTC and a day later
     assert hist._ts_many(across_dst) == [hist._ts(int(x)) for x in across_dst]
     assert hist._ts_many(across_dst)[0].endswith("+01:00") and hist._ts_many(across_dst)[1].endswith("+02:00")
+    a_year = np.array([1_767_225_600_000, 1_782_864_000_000, 1_796_083_200_000])  # 2026-01-01, 07-01, 12-01 UTC
+    assert [t[-6:] for t in hist._ts_many(a_year)] == ["+01:00", "+02:00", "+01:00"]

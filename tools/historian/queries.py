@@ -62,6 +62,9 @@ _INTERVAL_UNITS = {
 }  # fmt: skip
 
 
+TWO_DST_CHANGES_MS = 150 * 86_400_000  # no two daylight-saving changes are closer than this
+
+
 def _sig(x: float | None, digits: int = 6) -> float | None:
     if x is None or not math.isfinite(x):
         return None
@@ -162,7 +165,8 @@ class Historian:
             return []
         first = datetime.fromtimestamp(int(ms[0]) / 1000, UTC).astimezone(self.parser.tz)
         last = datetime.fromtimestamp(int(ms[-1]) / 1000, UTC).astimezone(self.parser.tz)
-        if first.utcoffset() != last.utcoffset() or (ms % 1000).any():
+        # one UTC offset for all: the ends agree and the span is too short to leave summer time and come back
+        if first.utcoffset() != last.utcoffset() or int(ms[-1]) - int(ms[0]) > TWO_DST_CHANGES_MS or (ms % 1000).any():
             return [self._ts(int(x)) or "" for x in ms]
         off = first.utcoffset() or timedelta(0)
         local_s = (ms + int(off.total_seconds() * 1000)) // 1000
