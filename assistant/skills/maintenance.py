@@ -157,17 +157,21 @@ async def _manual_hint(turn: Turn, asset: Asset, symptoms: list[tuple[str, str]]
                      locator=best.citation.locator, quote=quote(best, line_only=True))  # fmt: skip
 
 
+def _figures(turn: Turn, **values: float | None) -> dict[str, str]:
+    """Figures for a template, in the answer's language; '?' for one the tool did not have."""
+    return {k: answers.format_number(v, turn.lang) if v is not None else "?" for k, v in values.items()}
+
+
 def _anomaly_lines(turn: Turn, a: Any) -> list[str]:
     if a.status == "no_data":
         return [turn.text("anomalies_no_data", asset=a.asset, note=a.note)]
     lines = []
     for d in a.deviations[:3]:
-        fmt = lambda v: answers.format_number(v, turn.lang) if v is not None else "?"  # noqa: E731
         key = "anomalies_stuck" if d.kind == "stuck" else "anomalies_found"
         signal = turn.text("duty_of", state=d.signal.removesuffix(".duty")) if d.signal.endswith(".duty") else d.signal
         lines.append(turn.text(key, asset=a.asset, signal=signal, since=_when(d.since),
                                direction=turn.text(f"dir_{d.direction}") if d.direction != "flat" else "",
-                               expected=fmt(d.expected), actual=fmt(d.actual), score=fmt(d.score)))  # fmt: skip
+                               **_figures(turn, expected=d.expected, actual=d.actual, score=d.score)))  # fmt: skip
     return lines
 
 
@@ -224,14 +228,13 @@ async def _limits(turn: Turn, source: Any, asset: Asset) -> Any | None:
 def _approaching_lines(turn: Turn, asset: Asset, res: Any) -> list[str]:
     """A line for each signal drifting to (or beyond) its alarm limit, the nearest first."""
     units = {s.browse_name: s.unit for s in asset.signals}
-    fmt = lambda v: answers.format_number(v, turn.lang) if v is not None else "?"  # noqa: E731
     lines = []
     for f in res.approaching[:MAX_LIMIT_LINES]:
         key = "limit_beyond" if f.status == "beyond" else "limit_forecast"
-        figures = dict(limit=fmt(f.limit), level=fmt(f.level), drift=fmt(f.towards_per_day), days=fmt(f.days),
-                       low=fmt(f.days_low), high=fmt(f.days_high), band=round(100 * res.band))  # fmt: skip
+        figures = _figures(turn, limit=f.limit, level=f.level, drift=f.towards_per_day, days=f.days, low=f.days_low,
+                           high=f.days_high)  # fmt: skip
         lines.append(turn.text(key, asset=asset.display_name, signal=f.signal, unit=units.get(f.signal, ""),
-                               date=_date(f.reached_around), **figures))  # fmt: skip
+                               date=_date(f.reached_around), band=round(100 * res.band), **figures))  # fmt: skip
     return lines
 
 
@@ -264,13 +267,12 @@ async def _capacity_lines(turn: Turn, source: Any, asset: Asset) -> list[str]:
         lambda: asyncio.to_thread(time_to_capacity, source, asset.display_name, states, HISTORY_DAYS * 24),
         lambda r: r.model_dump(mode="json"),
     )  # fmt: skip
-    fmt = lambda v: answers.format_number(v, turn.lang) if v is not None else "?"  # noqa: E731
     lines = []
     for f in res.forecasts:
         if f.status not in ("approaching", "exhausted"):
             continue
-        figures = dict(peak=fmt(f.busiest_pct), now=fmt(f.busiest_now_pct), growth=fmt(f.growth_pct_per_day),
-                       days=fmt(f.days), low=fmt(f.days_low), high=fmt(f.days_high))  # fmt: skip
+        figures = _figures(turn, peak=f.busiest_pct, now=f.busiest_now_pct, growth=f.growth_pct_per_day, days=f.days,
+                           low=f.days_low, high=f.days_high)  # fmt: skip
         key = "capacity_exhausted" if f.status == "exhausted" else "capacity_forecast"
         lines.append(turn.text(key, asset=asset.display_name, state=f.state, date=_date(f.reached_around),
                                band=round(100 * res.band), **figures))  # fmt: skip

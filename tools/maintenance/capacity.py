@@ -21,6 +21,7 @@ from scipy.stats import binom
 
 from tools.maintenance.anomaly import to_epoch
 from tools.maintenance.datasource import MaintenanceDataSource, find_asset
+from tools.maintenance.limits import TimeToLevel
 
 BAND = 0.8  # confidence of the growth's interval, and so of the band of days
 GATE = 0.95  # confidence at which the growth must be positive to count
@@ -29,16 +30,12 @@ MIN_HOURS = 12  # day-over-day hour pairs needed before a growth is trusted
 METHOD = "median day-over-day growth of the hourly duty, to 100 % at the busiest hour"
 
 
-class CapacityForecast(BaseModel):
+class CapacityForecast(TimeToLevel):
     state: str
     status: Literal["approaching", "exhausted", "steady", "no_data"]
     busiest_pct: float | None = Field(None, description="the duty of the last day's busiest hour, % of the hour")
     busiest_now_pct: float | None = Field(None, description="that hour's duty grown to now at the growth per day, %")
     growth_pct_per_day: float | None = Field(None, description="the duty's growth per day at the same hour, points")
-    days: float | None = None
-    days_low: float | None = None
-    days_high: float | None = Field(None, description="None: the slow end of the band never gets there")
-    reached_around: datetime | None = None
     hours: int = Field(0, description="day-over-day hour pairs the growth is taken from")
 
 
@@ -82,8 +79,7 @@ def _median_interval(x: np.ndarray, confidence: float) -> tuple[float, float]:
 def forecast(t: np.ndarray, on: np.ndarray, now_s: float, state: str = "") -> CapacityForecast:
     """The state's reserve at peak demand and when it runs out, from its recent history (two days or more)."""
     hours, duty = hourly_duty(t, on)
-    at = {float(h): i for i, h in enumerate(hours)}
-    prev = np.array([at.get(float(h) - 86400.0, -1) for h in hours])
+    prev = np.arange(hours.size) - 24  # the hours are consecutive: the same hour a day earlier is 24 back
     same = prev >= 0
     same[same] = _weekend(hours[same]) == _weekend(hours[prev[same]])
     growth = duty[same] - duty[prev[same]]  # one day's growth, hour by hour
@@ -105,9 +101,9 @@ def forecast(t: np.ndarray, on: np.ndarray, now_s: float, state: str = "") -> Ca
         return CapacityForecast(**base, status="steady")
     if reserve <= 0:
         return CapacityForecast(**base, status="exhausted", days=0.0, days_low=0.0, days_high=0.0)
+    # the 95 % interval's lower end is positive, so the narrower 80 % one's is too: both ends cross
     return CapacityForecast(**base, status="approaching", days=round(reserve / rate, 2),
-                            days_low=round(reserve / hi, 2),
-                            days_high=round(reserve / lo, 2) if lo > 0 else None)  # fmt: skip
+                            days_low=round(reserve / hi, 2), days_high=round(reserve / lo, 2))  # fmt: skip
 
 
 def time_to_capacity(

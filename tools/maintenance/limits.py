@@ -32,7 +32,16 @@ class Limit(BaseModel):
     high: float | None = None
 
 
-class LimitForecast(BaseModel):
+class TimeToLevel(BaseModel):
+    """Days until a level is reached at the present drift, the band of the drift's interval, and the date."""
+
+    days: float | None = None
+    days_low: float | None = None
+    days_high: float | None = Field(None, description="None: the slow end of the band never gets there")
+    reached_around: datetime | None = None
+
+
+class LimitForecast(TimeToLevel):
     signal: str
     side: Literal["high", "low"]
     limit: float
@@ -40,10 +49,6 @@ class LimitForecast(BaseModel):
     drift_per_day: float
     towards_per_day: float = Field(0.0, description="the drift's speed towards the limit (negative: away from it)")
     status: Literal["approaching", "beyond", "steady", "no_data"]
-    days: float | None = None
-    days_low: float | None = None
-    days_high: float | None = Field(None, description="None: the slow end of the band never gets there")
-    reached_around: datetime | None = None
     hours: int = Field(0, description="hourly values the drift line is fitted on")
 
 
