@@ -160,7 +160,7 @@ def test_training_smoke_resumes_and_converts(tmp_path: Path, models_dir: Path) -
 
     reader = GGUFReader(str(gguf))
     assert str(reader.get_field("general.type").contents()) == "adapter"
-    assert len(reader.tensors) == 2 * 7 * 2  # 2 layers x 7 projections x (a, b)
+    assert len(reader.tensors) == 2 * len(cfg.target_modules) * 2  # 2 layers x adapted projections x (a, b)
     # llama.cpp loads it onto the bundled model (it covers that model's first two layers)
     from assistant.llm.bundled import resolve_model_path
     from assistant.llm.llamacpp import LlamaCppLLM

@@ -9,7 +9,9 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from assistant.finetune.convert import SHIPPED_ADAPTER
+from assistant.finetune.convert import GGUF_NAMES, SHIPPED_ADAPTER
+
+ALL_PROJECTIONS = [m.split(".")[-1] for m in GGUF_NAMES]  # what adapters trained before the setting existed used
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -47,8 +49,9 @@ def write_model_card(folder: Path, summary: dict[str, Any] | None = None, adapte
         "and generic invented plants (16 asset kinds).",
         "- Held-out split (never seen in training): asset names (numbers 400–499 for seen kinds; four unseen asset "
         "kinds: heat exchanger, mixer, chiller, filling machine) and every fourth phrasing template of every intent.",
-        f"- LoRA r {cfg.get('r')}, alpha {cfg.get('alpha')}, dropout {cfg.get('dropout')} on q/k/v/o/gate/up/down "
-        f"of all layers ({train.get('trainable_params', '3.8 M')} trainable parameters); AdamW lr {cfg.get('lr')}, "
+        f"- LoRA r {cfg.get('r')}, alpha {cfg.get('alpha')}, dropout {cfg.get('dropout')} on "
+        f"{'/'.join(m.removesuffix('_proj') for m in cfg.get('target_modules', ALL_PROJECTIONS))} of all layers "
+        f"({train.get('trainable_params', '3.8 M')} trainable parameters); AdamW lr {cfg.get('lr')}, "
         f"batch {cfg.get('batch_size')}, linear warm-up/decay over {schedule} steps; "
         "loss on target tokens only; raw prompts, no chat template.",
         f"- Steps trained: {train.get('steps')} of a {schedule}-step schedule, "

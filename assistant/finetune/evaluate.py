@@ -247,11 +247,12 @@ def transformers_greedy(base_dir: Path, adapter: Path, prompts: Sequence[str], m
     import torch
     from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
 
-    from assistant.finetune.train import TARGET_MODULES, load_base
+    from assistant.finetune.train import load_base
 
     tok, model = load_base(base_dir, 2)
     state, alpha, rank = peft_state_from_gguf(adapter)
-    model = get_peft_model(model, LoraConfig(r=rank, lora_alpha=alpha, target_modules=list(TARGET_MODULES),
+    adapted = sorted({key.split(".")[-3] for key in state})  # …layers.N.self_attn.q_proj.lora_A.weight → q_proj
+    model = get_peft_model(model, LoraConfig(r=rank, lora_alpha=alpha, target_modules=adapted,
                                              task_type="CAUSAL_LM", lora_dropout=0.0))  # fmt: skip
     set_peft_model_state_dict(model, state)
     model.eval()
