@@ -208,3 +208,50 @@ def test_a_flood_of_near_empty_log_rows_does_not_hide_the_manual(tmp_path: Path)
         top = search_documents(settings, q, k=3).passages
         assert any(p.section == "3 Lubrication" for p in top), [(p.citation.source, p.citation.locator) for p in top]
     forget_indexes()
+
+
+MIXER_MANUAL = """---
+title: Mixer operating manual
+doc_type: manual
+language: en
+---
+# Mixer operating manual
+
+## 1 Scope
+This manual covers the batch mixers MX-1 to MX-4 and the work done on them by operators: their normal operation,
+working ranges, the drive and the agitator shaft.
+
+## 2 Safety
+Lock out the main switch and wait until the agitator has stopped. Wear gloves and goggles.
+
+## 3 Resetting after a trip
+After an overload trip, find the cause, let the motor cool down for 15 minutes, then press RESET and restart.
+"""
+
+
+def test_headings_share_topics_with_questions_in_any_language() -> None:
+    from tools.documents.glossary import topics
+
+    assert topics("Was muss ich vor Arbeiten am Mischer beachten?") & topics("2 Safety")
+    assert topics("What must I do after the mixer shut down?") & topics("3 Wiederanlauf nach einer Abschaltung")
+    assert not topics("What must I do after the mixer shut down?") & topics("1 Scope")
+    assert not topics("Mixer operating manual")  # an equipment kind names the manual, not a section's topic
+
+
+@pytest.mark.parametrize("question, section", [
+    ("Was muss ich vor Arbeiten am Mischer beachten?", "2 Safety"),
+    ("Mischer abgeschaltet, was nun?", "3 Resetting after a trip"),  # the embedding alone ranks Safety first
+])  # fmt: skip
+def test_a_section_heading_on_the_questions_topic_ranks_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, question: str, section: str
+) -> None:
+    """German questions, English manual: the section whose heading is the question's topic comes first."""
+    forget_indexes()
+    settings = Settings(data_dir=tmp_path / "data")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "mixer_manual.md").write_text(MIXER_MANUAL, encoding="utf-8")
+    open_index(settings).add([docs])
+    top = search_documents(settings, question, k=3).passages
+    assert top[0].section == section, [(p.section, round(p.score, 3)) for p in top]
+    forget_indexes()

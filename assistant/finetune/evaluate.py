@@ -133,16 +133,17 @@ def run_llamacpp(
     return outputs, time.perf_counter() - t0, tokens
 
 
-def decode_speed(llms: dict[str, Any], rounds: int = 3, tokens: int = 48) -> dict[str, float]:
-    """Decode tokens/s per model on the same short prompt (EOS suppressed), rounds interleaved against load drift."""
+def decode_speed(llms: dict[str, Any], rounds: int = 5, tokens: int = 48) -> dict[str, float]:
+    """Decode tokens/s per model on the same short prompt (EOS suppressed), rounds interleaved against load drift,
+    after one untimed round each (a model's first call pays for its buffers, whichever model it is)."""
     spent = dict.fromkeys(llms, 0.0)
-    for _ in range(rounds):
+    for timed in [False] + [True] * rounds:
         for name, llm in llms.items():
             raw = llm._llm
             t0 = time.perf_counter()
             raw.create_completion(SPEED_PROMPT, max_tokens=tokens, temperature=0.0, top_k=1,
                                   logit_bias={raw.token_eos(): -1e9})  # fmt: skip
-            spent[name] += time.perf_counter() - t0
+            spent[name] += (time.perf_counter() - t0) if timed else 0.0
     return {name: round(rounds * tokens / s, 1) for name, s in spent.items()}
 
 

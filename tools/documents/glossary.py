@@ -15,7 +15,7 @@ from tools.opcua.resolve import fold, words
 
 @functools.cache
 def _groups() -> tuple[dict[str, tuple[str, ...]], ...]:
-    """Term groups: language → words."""
+    """Term groups: language → words. The equipment kinds come first (:func:`_n_kinds` of them)."""
     groups: list[dict[str, tuple[str, ...]]] = []
     for name in ("asset_types", "qualifiers", "maintenance_terms"):
         for langs in load_yaml(f"lexicon/{name}.yaml").values():
@@ -23,6 +23,11 @@ def _groups() -> tuple[dict[str, tuple[str, ...]], ...]:
     for spec in load_yaml("lexicon/quantities.yaml").values():
         groups.append({lang: tuple(str(w) for w in ws) for lang, ws in spec["words"].items()})
     return tuple(groups)
+
+
+@functools.cache
+def _n_kinds() -> int:
+    return len(load_yaml("lexicon/asset_types.yaml"))
 
 
 @functools.cache
@@ -50,6 +55,18 @@ def _uses(q: _Question, term: str) -> bool:
         return t in q.exact
     # whole word, inflection, or part of a compound ("lagerwechsel" uses "lager" and "wechsel")
     return t in q.prefixes or (len(t) >= 5 and t in q.suffixes)
+
+
+@functools.lru_cache(maxsize=4096)
+def topics(text: str) -> frozenset[int]:
+    """The term groups ``text`` uses, in any language, equipment kinds left out: what a question or a section
+    heading is about ("Was muss ich vor Arbeiten beachten?" and "2 Safety" share the safety group). Kinds name
+    the machine a whole manual is about, not one of its sections."""
+    q = _Question(words(text))
+    groups = _groups()
+    return frozenset(
+        i for i in range(_n_kinds(), len(groups)) if any(_uses(q, t) for ws in groups[i].values() for t in ws)
+    )
 
 
 def expand(question: str, languages: tuple[str, ...] = ("en", "de"), limit: int = 12) -> str:

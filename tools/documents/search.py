@@ -15,9 +15,13 @@ questions about the alarms themselves; and log passages of a period the question
 "am 6. Oktober", :mod:`tools.documents.dates`) rank higher. An event question that asks for a record field ("what
 was found", "warum", "welcher Techniker") favours the log records holding that field over alarm rows, and the
 passage carries the field (``focus``) to quote; a question about which part to order favours manual lines with a
-part number (both read from ``prompts/lexicon``, :mod:`tools.documents.fields`). A search filtered to an asset
-gives that asset's id no code bonus. Each passage carries its best line (``highlight``, with the table ``header``
-it belongs to) and a ``highlight_score`` comparable across passages, so an answer can quote the row that answers.
+part number (both read from ``prompts/lexicon``, :mod:`tools.documents.fields`). A manual or procedure
+section whose headings (document title and section) are about the topics the question names (the same term groups
+of the glossary, in any language: "vor Arbeiten … beachten" and "2 Safety", "Abschaltung" and "restarting after a
+trip", "level probe" and "Behälter mit Füllstandsregelung") gets a small bonus for the share of those topics it
+covers, as a title field weighs more than body text in a classic search engine. A search filtered to an asset gives
+that asset's id no code bonus. Each passage carries its best line (``highlight``, with the table ``header`` it
+belongs to) and a ``highlight_score`` comparable across passages, so an answer can quote the row that answers.
 Candidates come from an exact search over the index's distinct vectors held in memory
 (:mod:`tools.documents.vectors`; Chroma's HNSW graph lost the manual pages among thousands of identical log-row
 vectors): the nearest chunks overall and the few nearest of each document type (manual, alarm log, work orders…),
@@ -45,7 +49,7 @@ from assistant.errors import BadQuestion
 from tools.documents.codes import code_tokens, meaning_text, normalise_asset
 from tools.documents.dates import Period, named_period
 from tools.documents.fields import asked_field, asked_fields, asks_for_part, is_part_number, part_numbers
-from tools.documents.glossary import expand
+from tools.documents.glossary import expand, topics
 from tools.documents.index import LOG_TYPES, open_index
 from tools.documents.intent import event_intent, work_intent
 from tools.documents.parsers import DOC_TYPES
@@ -67,6 +71,7 @@ WORK_LOGS = ("maintenance_log", "shift_log")
 DATE_BONUS = 0.1  # a log passage from the period the question names ("in September", "am 6. Oktober")
 FIELD_BONUS = 0.15  # a log record holding the field an event question asks for (finding, cause, technician…)
 PART_BONUS = 0.06  # a manual line with a part number, for a question about which part to order
+HEADING_BONUS = 0.06  # a document section whose heading is about the topics the question names (any language)
 _CODE_LIKE = re.compile(r"[A-Za-z]{0,6}[- ]?\d[\w/-]*")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _INJECTION = re.compile(
@@ -196,6 +201,7 @@ def search_documents(
         logs = [cid for cid in sims if str(chunk_meta[cid].get("doc_type", "")) in LOG_TYPES]
         texts.update(_texts(idx, logs))
     part = not code_only and asks_for_part(query)
+    asked_topics = topics(query)
     scored: list[tuple[str, float]] = []
     priors: dict[str, float] = {}
     parts: dict[str, float] = {}  # the part-number bonus of a whole chunk (its lines get it line by line)
@@ -209,6 +215,9 @@ def search_documents(
             priors[cid] += DATE_BONUS
         if asked and dtype in LOG_TYPES and asked_field(texts.get(cid, ""), asked):
             priors[cid] += FIELD_BONUS
+        if asked_topics and dtype not in LOG_TYPES:  # the share of the question's topics its headings are about
+            heading = f"{m.get('title') or ''} › {m.get('section') or ''}"
+            priors[cid] += HEADING_BONUS * len(asked_topics & topics(heading)) / len(asked_topics)
         if part and dtype not in LOG_TYPES and any(is_part_number(c) for c in str(m.get("codes", "")).split()):
             parts[cid] = PART_BONUS
         scored.append((cid, sim + bonus * coverage.get(cid, 0.0) + priors[cid] + parts.get(cid, 0.0)))
