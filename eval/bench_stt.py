@@ -1,11 +1,13 @@
 """Speech-to-text benchmark: latency and word error rate of the offline Whisper base path on EN and DE clips.
 
-Clips are synthesised with espeak-ng (operator questions about the demo plant) into ``--out`` (default: a temporary
-folder), or taken from ``--clips DIR`` (``*.wav`` with a ``.txt`` reference beside each, ``name.de.wav`` for German).
+Clips are synthesised (operator questions about the demo plant) into ``--out`` (default: a temporary folder) by
+each ``--voice``: espeak-ng, and the SVOX Pico voices of ``ttspico`` (installed with the dev extra; natural enough in
+German for the figures to be about recognition, not about espeak's robotic German); or taken from ``--clips DIR``
+(``*.wav`` with a ``.txt`` reference beside each, ``name.de.wav`` for German).
 Each clip is transcribed with the language forced (as the UI does from the user's setting), the demo plant's
 asset ids as hotwords, and asset-id matching. Prints one line per clip, then per-language figures and one JSON line.
 
-    .venv/bin/python eval/bench_stt.py [--out DIR] [--clips DIR] [--threads 2]
+    .venv/bin/python eval/bench_stt.py [--voice pico --voice espeak] [--out DIR] [--clips DIR] [--threads 2]
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from assistant.config import Settings
 from assistant.sim.layout import demo_layout
 from assistant.voice.metrics import word_error_rate
 from assistant.voice.transcribe import SpeechToText
-from tests.ui_support.audio import synthesise
+from tests.ui_support.audio import pico_available, synthesise
 
 CLIPS = {
     "en": [
@@ -46,22 +48,31 @@ CLIPS = {
 }
 
 
-def _clips(args: argparse.Namespace) -> list[tuple[str, Path, str]]:
+def _clips(args: argparse.Namespace) -> list[tuple[str, str, Path, str]]:
+    """(voice, language, wav, reference text) per clip."""
     if args.clips:
         out = []
         for wav in sorted(Path(args.clips).glob("*.wav")):
             lang = "de" if wav.stem.endswith(".de") else "en"
-            out.append((lang, wav, wav.with_suffix(".txt").read_text(encoding="utf-8").strip()))
+            out.append(("recorded", lang, wav, wav.with_suffix(".txt").read_text(encoding="utf-8").strip()))
         return out
     folder = Path(args.out or tempfile.mkdtemp(prefix="stt-bench-"))
-    return [(lang, synthesise(text.replace("-", " "), lang, folder / f"{lang}-{i}.wav"), text)
-            for lang, texts in CLIPS.items() for i, text in enumerate(texts)]  # fmt: skip
+    voices = args.voice or (["pico", "espeak"] if pico_available() else ["espeak"])
+    out = []
+    for voice in voices:
+        for lang, texts in CLIPS.items():
+            for i, text in enumerate(texts):
+                wav = synthesise(text.replace("-", " "), lang, folder / f"{voice}-{lang}-{i}.wav", voice=voice)
+                out.append((voice, lang, wav, text))
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", help="folder for the synthesised clips")
     ap.add_argument("--clips", help="folder of recorded clips (*.wav + *.txt)")
+    ap.add_argument("--voice", action="append", choices=["pico", "espeak"],
+                    help="synthetic voice (repeatable; default: pico and espeak, espeak alone without ttspico)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data-dir", help="data folder (model joined into <data-dir>/models/whisper-base)")
     args = ap.parse_args()
@@ -72,20 +83,22 @@ def main() -> None:
     stt.warm_up()
     load_s = time.perf_counter() - t0
     rows = []
-    for lang, wav, ref in _clips(args):
+    for voice, lang, wav, ref in _clips(args):
         heard = stt.transcribe(wav, lang, names)
         wer = word_error_rate(ref, heard.text)
         ids = [w for w in ref.replace("?", "").split() if any(c.isdigit() for c in w)]
         id_ok = all(i in heard.text for i in ids)
-        rows.append({"lang": lang, "ms": heard.duration_ms, "audio_s": heard.audio_seconds, "wer": wer, "id_ok": id_ok})
+        rows.append({"voice": voice, "lang": lang, "ms": heard.duration_ms, "audio_s": heard.audio_seconds,
+                     "wer": wer, "id_ok": id_ok})  # fmt: skip
         mark = "ok " if id_ok else "MISS"
-        print(f"{lang} {heard.duration_ms:7.0f} ms  {heard.audio_seconds:4.1f} s  WER {wer:4.2f}  id {mark}"
+        print(f"{voice:6} {lang} {heard.duration_ms:7.0f} ms  {heard.audio_seconds:4.1f} s  WER {wer:4.2f}  id {mark}"
               f"  {ref!r} → {heard.text!r}")  # fmt: skip
     summary: dict[str, object] = {"model_load_s": round(load_s, 2), "threads": args.threads}
-    for lang in sorted({r["lang"] for r in rows}):
-        rs = [r for r in rows if r["lang"] == lang]
+    for voice, lang in sorted({(str(r["voice"]), str(r["lang"])) for r in rows}):
+        rs = [r for r in rows if r["lang"] == lang and r["voice"] == voice]
         ms = sorted(float(r["ms"]) for r in rs)
-        summary[lang] = {
+        group = f"{lang}/{voice}"
+        summary[group] = {
             "clips": len(rs),
             "wer": round(statistics.mean(float(r["wer"]) for r in rs), 3),
             "asset_ids_ok": f"{sum(bool(r['id_ok']) for r in rs)}/{len(rs)}",
@@ -93,9 +106,9 @@ def main() -> None:
             "latency_ms_max": round(ms[-1], 0),
             "rtf": round(sum(float(r["ms"]) for r in rs) / 1000 / sum(float(r["audio_s"]) for r in rs), 2),
         }
-        s = summary[lang]
+        s = summary[group]
         print(
-            f"{lang}: {len(rs)} clips, mean WER {s['wer']}, asset ids {s['asset_ids_ok']}, "  # type: ignore[index]
+            f"{group}: {len(rs)} clips, mean WER {s['wer']}, asset ids {s['asset_ids_ok']}, "  # type: ignore[index]
             f"latency p50 {s['latency_ms_p50']} ms, max {s['latency_ms_max']} ms, real-time factor {s['rtf']}"
         )  # type: ignore[index]
     print(json.dumps(summary))

@@ -1,6 +1,6 @@
-"""Offline speech-to-text: synthesised questions (espeak-ng) are transcribed with the bundled Whisper base weights,
-asset ids are matched to the catalog, silence and too-short clips get a friendly message, and ``ask_audio`` is the
-``ask --audio`` path: transcript plus the ``ask --json`` contract."""
+"""Offline speech-to-text: synthesised questions (espeak-ng; Pico for German) are transcribed with the bundled
+Whisper base weights, asset ids are matched to the catalog, silence and too-short clips get a friendly message, and
+``ask_audio`` is the ``ask --audio`` path: transcript plus the ``ask --json`` contract."""
 
 from __future__ import annotations
 
@@ -50,6 +50,13 @@ def test_synthesised_question_is_transcribed_with_the_asset_id(stt: SpeechToText
     assert (stt.settings.data_dir / "models" / "whisper-base" / "model.bin").exists()  # joined in the data folder
 
 
+def test_german_question_is_transcribed_with_the_asset_id(stt: SpeechToText, tmp_path: Path) -> None:
+    clip = synthesise("Wie hoch ist der Druck am Kompressor K 2?", "de", tmp_path / "de.wav", voice="pico")
+    heard = stt.transcribe(clip, "de", CATALOG)
+    assert heard.language == "de" and "K-2" in heard.text, heard
+    assert {"druck", "kompressor"} <= set(heard.text.lower().replace("?", "").split()), heard
+
+
 def test_empty_silent_and_short_audio_get_a_friendly_message(stt: SpeechToText, tmp_path: Path) -> None:
     for audio in (None, silence(tmp_path / "short.wav", 0.2), silence(tmp_path / "quiet.wav", 2.0),
                   (48_000, np.zeros(0, dtype=np.int16)), tmp_path / "missing.wav"):  # fmt: skip
@@ -68,3 +75,13 @@ def test_ask_audio_transcribes_and_answers(demo_plant: Any, models_dir: Path, tm
     assert out["speech"]["language"] == "en" and out["speech"]["audio_seconds"] > 1
     with pytest.raises(BadQuestion, match="too short"):
         ask_audio(settings, silence(tmp_path / "empty.wav", 0.1), "en")
+
+
+def test_ask_audio_answers_a_german_question_in_german(demo_plant: Any, models_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(data_dir=models_dir, cache_dir=SHARED_CACHE)
+    settings.opcua.endpoints = [EndpointSettings(url=demo_plant.endpoint)]
+    clip = synthesise("Wie hoch ist die Temperatur der Pumpe P 101?", "de", tmp_path / "frage.wav", voice="pico")
+    out = ask_audio(settings, clip, "de")
+    assert "P-101" in out["transcript"] and "Temperatur" in out["transcript"], out["transcript"]
+    assert out["language"] == "de" and out["kind"] == "answer" and out["tool_calls"][-1]["tool"] == "opcua.read"
+    assert "°C" in out["answer"] and "Temperatur" in out["answer"], out["answer"]
