@@ -71,8 +71,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", help="folder for the synthesised clips")
     ap.add_argument("--clips", help="folder of recorded clips (*.wav + *.txt)")
-    ap.add_argument("--voice", action="append", choices=["pico", "espeak"],
-                    help="synthetic voice (repeatable; default: pico and espeak, espeak alone without ttspico)")
+    ap.add_argument(
+        "--voice",
+        action="append",
+        choices=["pico", "espeak"],
+        help="synthetic voice (repeatable; default: pico and espeak, espeak alone without ttspico)",
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data-dir", help="data folder (model joined into <data-dir>/models/whisper-base)")
     args = ap.parse_args()
