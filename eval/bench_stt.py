@@ -1,4 +1,5 @@
-"""Speech-to-text benchmark: latency and word error rate of the offline Whisper base path on EN and DE clips.
+"""Speech-to-text benchmark: latency and word error rate of the offline Whisper base path on EN and DE clips (and a
+few FR, ES and IT ones).
 
 Clips are synthesised (operator questions about the demo plant) into ``--out`` (default: a temporary folder) by
 each ``--voice``: espeak-ng, and the SVOX Pico voices of ``ttspico`` (installed with the dev extra; natural enough in
@@ -44,6 +45,21 @@ CLIPS = {
         "Wie hat sich die Schwingung der Spindel S-1 in der letzten Stunde entwickelt?",
         "Wie hoch ist der Durchfluss der Pumpe P-102?",
         "Wie voll ist der Behälter T-101?",
+    ],
+    "fr": [
+        "Quelle est la température de la pompe P-101 ?",
+        "Quelles alarmes sont actives ?",
+        "Quelle est la pression du compresseur K-2 ?",
+    ],
+    "es": [
+        "¿Cuál es la temperatura de la bomba P-101?",
+        "¿Qué alarmas están activas?",
+        "¿Cuál es la presión del compresor K-2?",
+    ],
+    "it": [
+        "Qual è la temperatura della pompa P-101?",
+        "Quali allarmi sono attivi?",
+        "Qual è la pressione del compressore K-2?",
     ],
 }
 
