@@ -242,9 +242,7 @@ def test_headings_share_topics_with_questions_in_any_language() -> None:
     ("Was muss ich vor Arbeiten am Mischer beachten?", "2 Safety"),
     ("Mischer abgeschaltet, was nun?", "3 Resetting after a trip"),  # the embedding alone ranks Safety first
 ])  # fmt: skip
-def test_a_section_heading_on_the_questions_topic_ranks_first(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, question: str, section: str
-) -> None:
+def test_a_section_heading_on_the_questions_topic_ranks_first(tmp_path: Path, question: str, section: str) -> None:
     """German questions, English manual: the section whose heading is the question's topic comes first."""
     forget_indexes()
     settings = Settings(data_dir=tmp_path / "data")
