@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from assistant.config import Settings
 from assistant.sim.layout import demo_layout
 from assistant.voice.metrics import word_error_rate
+from assistant.voice.synth import pico_available, synthesise
 from assistant.voice.transcribe import SpeechToText
-from tests.ui_support.audio import pico_available, synthesise
 
 CLIPS = {
     "en": [
@@ -78,7 +78,7 @@ def _clips(args: argparse.Namespace) -> list[tuple[str, str, Path, str]]:
     for voice in voices:
         for lang, texts in CLIPS.items():
             for i, text in enumerate(texts):
-                wav = synthesise(text.replace("-", " "), lang, folder / f"{voice}-{lang}-{i}.wav", voice=voice)
+                wav = synthesise(text, lang, folder / f"{voice}-{lang}-{i}.wav", voice=voice)
                 out.append((voice, lang, wav, text))
     return out
 

@@ -315,11 +315,15 @@ def test_metrics_gate_report_and_compare(tmp_path: Path) -> None:
     assert "| c3 | fixed |" in text and "| c9 | REGRESSED |" in text
 
 
-def test_voice_without_espeak_is_reported_as_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_voice_without_a_synthetic_voice_is_reported_as_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     from assistant.evaluation import runner
+    from assistant.voice import synth
 
-    monkeypatch.setattr(runner.shutil, "which", lambda name: None)
-    assert runner.voice_unavailable() == "voice: espeak-ng not installed"
+    monkeypatch.setattr(synth.shutil, "which", lambda name: None)  # no espeak-ng
+    monkeypatch.setattr(synth, "pico_available", lambda: True)
+    assert runner.voice_unavailable() is None  # Pico alone is enough
+    monkeypatch.setattr(synth, "pico_available", lambda: False)
+    assert runner.voice_unavailable() == "voice: no synthetic voice installed (ttspico or espeak-ng)"
 
 
 def test_a_range_gives_its_unit_to_both_ends() -> None:

@@ -9,7 +9,7 @@ indexed when the documents tool is installed), or existing OPC UA servers (``opc
 - baselines: ``llm-only`` (the configured LLM answers from the question alone, no tools) and ``retrieval-only``
   (the top passage of the document search is the answer) — so the value of the tools is visible.
 
-Each case: truth snapshot → (voice: synthesise with espeak-ng, transcribe with ``assistant.voice``) → earlier
+Each case: truth snapshot → (voice: synthesise with Pico or espeak-ng, transcribe with ``assistant.voice``) → earlier
 questions of the conversation → the question → truth after → scores. Cases run one after another.
 """
 
@@ -22,7 +22,6 @@ import importlib.util
 import inspect
 import json
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -170,8 +169,10 @@ def _free_port() -> int:
 
 # -- voice --------------------------------------------------------------------------------------------------------
 def voice_unavailable() -> str | None:
-    if shutil.which("espeak-ng") is None:
-        return "voice: espeak-ng not installed"
+    from assistant.voice.synth import espeak_available, pico_available
+
+    if not (pico_available() or espeak_available()):
+        return "voice: no synthetic voice installed (ttspico or espeak-ng)"
     try:
         if importlib.util.find_spec("assistant.voice.transcribe") is None:
             return "voice: assistant.voice not installed"
@@ -184,13 +185,13 @@ _STT: dict[str, Any] = {}
 
 
 def transcribe(case: Case, settings: Settings, workdir: Path, names: list[str]) -> str:
-    """Synthesise the question with espeak-ng (the case's language), transcribe it with ``assistant.voice`` as the
-    operator UI does: language set to the operator's, the plant's asset names as hotwords."""
+    """Synthesise the question (Pico's voice when installed, else espeak-ng; the case's language), transcribe it
+    with ``assistant.voice`` as the operator UI does: language set to the operator's, the plant's asset names as
+    hotwords."""
+    from assistant.voice.synth import synthesise
     from assistant.voice.transcribe import SpeechToText
 
-    wav = workdir / f"{case.id}.wav"
-    wav.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["espeak-ng", "-v", case.language, "-w", str(wav), case.question], check=True, capture_output=True)
+    wav = synthesise(case.question, case.language, workdir / f"{case.id}.wav")
     stt = _STT.setdefault("stt", SpeechToText(settings))
     heard = stt.transcribe(wav, case.language, names)
     return str(heard.text).strip()
