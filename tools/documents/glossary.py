@@ -58,27 +58,28 @@ def _uses(q: _Question, term: str) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
+def _used_groups(text: str) -> tuple[int, ...]:
+    """Indices of the term groups ``text`` uses (in any language), in glossary order; one scan per text, shared by
+    :func:`topics` and :func:`expand`."""
+    q = _Question(words(text))
+    return tuple(i for i, group in enumerate(_groups()) if any(_uses(q, t) for ws in group.values() for t in ws))
+
+
 def topics(text: str) -> frozenset[int]:
     """The term groups ``text`` uses, in any language, equipment kinds left out: what a question or a section
     heading is about ("Was muss ich vor Arbeiten beachten?" and "2 Safety" share the safety group). Kinds name
     the machine a whole manual is about, not one of its sections."""
-    q = _Question(words(text))
-    groups = _groups()
-    return frozenset(
-        i for i in range(_n_kinds(), len(groups)) if any(_uses(q, t) for ws in groups[i].values() for t in ws)
-    )
+    return frozenset(i for i in _used_groups(text) if i >= _n_kinds())
 
 
 def expand(question: str, languages: tuple[str, ...] = ("en", "de"), limit: int = 12) -> str:
     """The question followed by the first word of each term it uses in ``languages`` (the corpus's languages);
     the question alone when it uses none."""
-    qwords = words(question)
-    have = {fold(w) for w in qwords}
-    q = _Question(qwords)
+    have = {fold(w) for w in words(question)}
+    groups = _groups()
     extra: list[str] = []
-    for group in _groups():
-        if any(_uses(q, term) for ws in group.values() for term in ws):
-            for lang in languages:
-                first = group.get(lang, ())[:1]
-                extra += [t for t in first if fold(t) not in have and t not in extra]
+    for i in _used_groups(question):
+        for lang in languages:
+            first = groups[i].get(lang, ())[:1]
+            extra += [t for t in first if fold(t) not in have and t not in extra]
     return f"{question} {' '.join(extra[:limit])}" if extra else question
