@@ -8,7 +8,7 @@ from typing import Any
 from assistant.config import EndpointSettings, Settings, UserSettings
 from assistant.security.passwords import hash_password
 
-PASSWORDS = {"olga": "operator-pass-1", "erik": "engineer-pass-1"}
+PASSWORDS = {"olga": "operator-pass-1", "erik": "engineer-pass-1", "lena": "operator-pass-2"}
 TEST_ITERATIONS = 100_000  # fast logins in tests; the CLI default is 600 000
 
 
@@ -18,6 +18,9 @@ def test_users() -> list[UserSettings]:
                      language="en"),
         UserSettings(name="erik", password_hash=hash_password(PASSWORDS["erik"], TEST_ITERATIONS), role="engineer",
                      language="de"),
+        # lena's language choice is changed by a test; nobody else's remembered choice depends on that test
+        UserSettings(name="lena", password_hash=hash_password(PASSWORDS["lena"], TEST_ITERATIONS), role="operator",
+                     language="en"),
     ]  # fmt: skip
 
 
