@@ -193,10 +193,12 @@ class Agent:
         from assistant.finetune.formats import answer_prompt
 
         prompt = answer_prompt(result.language, result.answer)
-        completion = self.llm.complete(prompt, max_tokens=self.settings.llm.max_tokens, stop=["\n"])
+        cap = self.settings.llm.max_tokens
+        completion = self.llm.complete(prompt, max_tokens=cap, stop=["\n"])
         candidate = completion.text.strip()
         report = check_grounding(candidate, self._evidence(result))
-        if candidate and report.grounded and not completion.timed_out:
+        cut = completion.timed_out or completion.tokens >= cap  # a sentence stopped mid-way is no answer
+        if candidate and report.grounded and not cut:
             result.answer = candidate
             result.mode = "llm"
         else:

@@ -73,7 +73,9 @@ class LlmSettings(_Section):
     model_path: Path | None = Field(None, description="any GGUF file; overrides the bundled model")
     n_threads: int = Field(2, gt=0)
     n_ctx: int = Field(2048, ge=256)
-    max_tokens: int = Field(96, gt=0)
+    max_tokens: int = Field(
+        128, gt=0, description="cap on a written answer; above the longest answer the plant adapter is trained to write"
+    )
     timeout_s: float = Field(30.0, gt=0)
     adapter: str = Field(
         "bundled",

@@ -88,3 +88,26 @@ async def test_ungrounded_rewrite_is_rejected(other_plant, tmp_path: Path) -> No
     finally:
         await agent.adapter.close()
     assert result.mode == "fallback" and "99.9" not in result.answer and "61.5 °C" in result.answer
+
+
+async def test_rewrite_cut_at_the_token_cap_falls_back(other_plant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A rewrite that filled the whole token budget stopped mid-sentence: the template answer is kept."""
+    from assistant.agent import Agent
+    from assistant.llm.base import Completion
+
+    class Rambler:
+        name = "rambler"
+
+        def complete(self, prompt: str, *, max_tokens: int, **kw):  # type: ignore[no-untyped-def]
+            return Completion("Pump P101 is at 61.5 °C, which", max_tokens, 0.01)  # grounded so far, but cut
+
+    settings = Settings(
+        data_dir=tmp_path, llm={"rewrite_answers": True, "max_tokens": 8},
+        opcua={"endpoints": [EndpointSettings(url=other_plant)]},
+    )  # fmt: skip
+    agent = Agent(settings, llm_factory=Rambler)
+    try:
+        result = await agent.ask("What is the current temperature of pump P-101?")
+    finally:
+        await agent.adapter.close()
+    assert result.mode == "fallback" and not result.answer.endswith("which") and "61.5 °C" in result.answer

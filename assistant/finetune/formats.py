@@ -16,7 +16,7 @@ from assistant.prompts import prompts_dir
 
 PLAN_MAX_ASSETS = 10  # catalog excerpt size: short prompts (training cost and speed on 2 cores)
 PLAN_MAX_TOKENS = 64
-ANSWER_MAX_TOKENS = 96
+ANSWER_MAX_TOKENS = 128  # the longest ANSWER target (a history summary with its source) is ~120 tokens
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
