@@ -15,6 +15,7 @@ from assistant.config import Settings
 from assistant.errors import ModelMissing
 from assistant.finetune.convert import SHIPPED_ADAPTER, gguf_tensor_name, resolve_adapter_path
 from assistant.finetune.data import HELD_OUT_KINDS, Example, generate
+from assistant.finetune.evaluate import HELD_OUT_ANSWERS, HELD_OUT_PLANS, held_out
 from assistant.finetune.formats import plan_prompt, plan_target
 from assistant.llm.base import Completion
 from tests.conftest import SHARED_CACHE
@@ -42,12 +43,13 @@ def _names(rows: list[Example]) -> set[str]:
 
 def test_held_out_split_shares_no_asset_names_or_templates() -> None:
     train = generate("train", seed=0, n_plan=480, n_answer=150)
-    test = generate("test", seed=0, n_plan=100, n_answer=100)
+    test = held_out()
     assert not _names(train) & _names(test)
     assert not {r.gold["template"] for r in train} & {r.gold["template"] for r in test}
     assert {r.gold["intent"] for r in test if r.task == "plan"} >= {"current_value", "history_stats", "out_of_scope"}
     for lang in ("en", "de", "fr", "es", "it"):  # balanced by language
-        assert sum(r.lang == lang and r.task == "answer" for r in test) == 20
+        assert sum(r.lang == lang and r.task == "answer" for r in test) == HELD_OUT_ANSWERS // 5
+        assert sum(r.lang == lang and r.task == "plan" for r in test) == HELD_OUT_PLANS // 5
     # unseen asset kinds appear only in the held-out prompts
     assert not any(kind.replace("_", " ") in r.prompt for r in train for kind in HELD_OUT_KINDS)
     # plan targets are valid JSON over the catalog excerpt's names

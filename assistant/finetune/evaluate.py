@@ -26,6 +26,12 @@ from assistant.language import detect_language
 SPEED_PROMPT = "### ANSWER\nlanguage: en\nfacts: The current flow of P-7 is 41.5 m³/h.\nanswer:\n"
 
 
+# Large enough to tell the targets apart: 60 plans per language (one miss in 300 is 0.3 points), and 50 answers per
+# language, so that one wrong answer leaves a language at 0.98, the target, rather than below it.
+HELD_OUT_PLANS = 300
+HELD_OUT_ANSWERS = 250
+
+
 def plan_intents() -> list[str]:
     """The intents the agent's planner offers (the router's, English file plus topic folders)."""
     from assistant.prompts import load_layered
@@ -109,8 +115,9 @@ def _rate(flags: Sequence[bool]) -> float | None:
 
 
 def held_out(seed: int = 0, n_plans: int = 0, n_answers: int = 0) -> list[Example]:
-    """The held-out split (100 PLAN + 100 ANSWER rows, balanced by language), optionally a prefix of each."""
-    rows = generate("test", seed=seed, n_plan=100, n_answer=100)
+    """The held-out split (:data:`HELD_OUT_PLANS` PLAN + :data:`HELD_OUT_ANSWERS` ANSWER rows, balanced by
+    language), optionally a prefix of each."""
+    rows = generate("test", seed=seed, n_plan=HELD_OUT_PLANS, n_answer=HELD_OUT_ANSWERS)
     plans = [r for r in rows if r.task == "plan"][: n_plans or None]
     answers = [r for r in rows if r.task == "answer"][: n_answers or None]
     return plans + answers

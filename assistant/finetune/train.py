@@ -314,6 +314,7 @@ def run_finetune(
 ) -> dict[str, Any]:
     """Data → base checkpoint → LoRA → GGUF adapter at ``out``. Returns the summary (also beside the adapter)."""
     from assistant.finetune.data import generate, write_jsonl
+    from assistant.finetune.evaluate import held_out
     from assistant.llm.bundled import resolve_model_path
 
     require_train_extra()
@@ -322,7 +323,7 @@ def run_finetune(
     catalog = plant_catalog(settings) if plant else None
     train_rows = generate("train", seed=seed, n_plan=n_plan, n_answer=n_answer, plant=catalog)
     write_jsonl(train_rows, work / "data" / "train.jsonl")
-    write_jsonl(generate("test", seed=seed, n_plan=100, n_answer=100), work / "data" / "test.jsonl")
+    write_jsonl(held_out(seed), work / "data" / "test.jsonl")
     log(f"data: {len(train_rows)} training examples ({n_plan} plan, {n_answer} answer), seed {seed} -> {work / 'data'}")
     gguf = resolve_model_path(settings)
     base = base_checkpoint(gguf, Path(settings.cache_path) / "finetune" / "base_hf", log)

@@ -137,8 +137,8 @@ def finetune(
 @models_app.command("evaluate-adapter")
 def evaluate_adapter(
     adapter: Annotated[Path | None, typer.Option("--adapter", help="GGUF adapter (default: the shipped one)")] = None,
-    plans: Annotated[int, typer.Option("--plans", help="held-out PLAN examples (0: all 100)")] = 0,
-    answers: Annotated[int, typer.Option("--answers", help="held-out ANSWER examples (0: all 100)")] = 0,
+    plans: Annotated[int, typer.Option("--plans", help="held-out PLAN examples (0: all 300)")] = 0,
+    answers: Annotated[int, typer.Option("--answers", help="held-out ANSWER examples (0: all 250)")] = 0,
     base: Annotated[bool, typer.Option("--base/--no-base", help="also score the base model without adapter")] = False,
     seed: Annotated[int, typer.Option("--seed", help="held-out data seed")] = 0,
     report: Annotated[Path | None, typer.Option("--report", help="write the full results (JSON)")] = None,
