@@ -80,6 +80,17 @@ def test_html_and_pdf_reports_in_german(kpi: KpiSetup, cli_data: Path, tmp_path:
     assert "Kennzahlen" in " ".join(text.split())
 
 
+def test_markdown_report_in_french_with_french_numbers(kpi: KpiSetup, cli_data: Path) -> None:
+    done = run_cli("report", "shift", "--line", "line 1", "--shift", _spec(kpi), "--language", "fr",
+                   "--format", "md", "--no-maintenance", data_dir=cli_data, env=_env(kpi))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    md = done.stdout
+    assert md.startswith("# Rapport de relève de poste — Line1,")
+    assert f"TRS {_oee_pct(kpi).replace('.', ',')} %" in md  # French name of OEE, decimal comma
+    assert "## Indicateurs clés" in md and "## Principales alarmes" in md
+    assert "Shift handover" not in md and "Evidence:" not in md and "  - Preuves: " in md
+
+
 def test_bad_input_is_named_not_invented(kpi: KpiSetup, cli_data: Path) -> None:
     env = _env(kpi)
     bad_shift = run_cli("report", "shift", "--shift", "yesterday-brunch", data_dir=cli_data, env=env)

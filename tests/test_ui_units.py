@@ -72,11 +72,21 @@ def test_evidence_shows_values_units_times_node_ids_and_passages() -> None:
     assert "Werkzeugaufrufe" in render_evidence(result, "de")
 
 
-def test_every_ui_language_has_every_key() -> None:
-    assert {"en", "de"} <= set(ui_languages())
-    from assistant.prompts import load_yaml
+def test_every_ui_and_report_language_has_every_key_and_placeholder() -> None:
+    import re
 
-    keys = set(load_yaml("ui/en.yaml"))
-    for lang in ui_languages():
-        assert set(load_yaml(f"ui/{lang}.yaml")) == keys, lang
+    from assistant.prompts import available_languages, load_yaml
+
+    assert {"en", "de", "fr", "es", "it"} <= set(ui_languages())
+    assert {"en", "de", "fr", "es", "it"} <= set(available_languages("report"))
+    field = re.compile(r"\{[a-z_]+(?::[^}]*)?\}")
+    for kind in ("ui", "report"):
+        english = load_yaml(f"{kind}/en.yaml")
+        for lang in available_languages(kind):
+            texts = load_yaml(f"{kind}/{lang}.yaml")
+            assert list(texts) == list(english), (kind, lang)
+            for key, value in english.items():
+                if isinstance(value, str):  # the same fields, or a translation would fail or drop a figure
+                    assert sorted(field.findall(texts[key])) == sorted(field.findall(value)), (kind, lang, key)
     assert t("de", "new_conversation") == "Neues Gespräch"
+    assert t("fr", "language_name") == "Français" and t("it", "speech_locale") == "it-IT"

@@ -86,7 +86,7 @@ def shift(
     shift_name: Annotated[
         str | None, typer.Option("--shift", help="'yesterday-late', 'late', 'last' (default), 'current', DATE-NAME")
     ] = None,
-    language: Annotated[str | None, typer.Option("--language", help="report language (en, de, …)")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="report language (en, de, fr, es, it)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="md, html or pdf")] = "md",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="file to write (pdf default: data folder)")

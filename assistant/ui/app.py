@@ -134,7 +134,7 @@ def build_app(settings: Settings) -> gr.Blocks:
         with gr.Row(elem_id="topbar", equal_height=True):
             header = reg(gr.Markdown(f"# {t(d, 'title')}\n{t(d, 'subtitle')}", elem_id="header"),
                          lambda lg: gr.Markdown(f"# {t(lg, 'title')}\n{t(lg, 'subtitle')}"))  # fmt: skip
-            with gr.Column(scale=0, min_width=260):
+            with gr.Column(scale=0, min_width=560):  # five languages in one row
                 lang_sel = gr.Radio(_lang_choices(), value=d, label=t(d, "ui_language"), elem_id="lang-select")
                 reg(lang_sel, lambda lg: gr.Radio(label=t(lg, "ui_language")))
                 logout = reg(gr.Button(t(d, "logout"), link="/logout", size="sm", visible=login_required(settings),
