@@ -31,6 +31,18 @@ def test_asset_ids_heard_in_many_shapes_match_the_catalog() -> None:
     assert match_asset_ids("pump X-999", CATALOG)[0] == "pump X-999"
 
 
+def test_letter_code_with_spoken_digits_matches_the_catalog_only() -> None:
+    # Whisper writes German "S eins" as "S eine"; "K zwei", "P one oh one" are codes spoken digit by digit
+    assert match_asset_ids("Wie hoch ist die Drehzahl von S eine?", CATALOG)[0] == "Wie hoch ist die Drehzahl von S-1?"
+    assert match_asset_ids("Druck am K zwei.", CATALOG)[0] == "Druck am K-2."
+    text, fixes = match_asset_ids("temperature of P one oh one", CATALOG)
+    assert text == "temperature of P-101" and fixes[0].asset == "P-101"
+    # articles stay articles: not after a code, or no such asset in the catalog, or a word rather than a code
+    for kept in ("Gibt es eine Störung an P-101?", "Hat T eine Störung?", "Hat der Tank eine Störung?",
+                 "Is K one of them?"):  # fmt: skip
+        assert match_asset_ids(kept, CATALOG)[0] == kept, kept
+
+
 def test_word_error_rate() -> None:
     assert word_error_rate("What is the pressure of K-2", "what is the pressure of K 2?") == 0.0
     assert word_error_rate("a b c d", "a x c") == pytest.approx(0.5)
