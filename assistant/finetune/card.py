@@ -77,6 +77,9 @@ def write_model_card(folder: Path, summary: dict[str, Any] | None = None, adapte
             f"| plan: exact match | {_pct(s.get('plan_exact_match'))} | "
             f"{_pct(base.get('plan', {}).get('exact_match'))} |",
         ]
+        for lang, row in (ev.get("adapter", {}).get("plan", {}).get("by_language") or {}).items():
+            b = (base.get("plan", {}).get("by_language") or {}).get(lang, {})
+            lines.append(f"| plan: tool accuracy, {lang.upper()} | {_pct(row.get('tool'))} | {_pct(b.get('tool'))} |")
         for lang, acc in (s.get("answer_accuracy") or {}).items():
             b = (base.get("answer", {}).get("by_language") or {}).get(lang)
             lines.append(f"| answer value+unit+language, {lang.upper()} | {_pct(acc)} | {_pct(b)} |")
