@@ -111,7 +111,7 @@ def finetune(
     resume: Annotated[bool, typer.Option("--resume", help="continue from the last checkpoint")] = False,
     seed: Annotated[int, typer.Option("--seed", help="data and training seed")] = 0,
     plan_examples: Annotated[int, typer.Option("--plan-examples", help="synthetic PLAN examples")] = 1000,
-    answer_examples: Annotated[int, typer.Option("--answer-examples", help="synthetic ANSWER examples")] = 150,
+    answer_examples: Annotated[int, typer.Option("--answer-examples", help="synthetic ANSWER examples")] = 300,
     max_steps: Annotated[int, typer.Option("--max-steps", help="stop after this many steps (0: epochs)")] = 0,
     epochs: Annotated[float, typer.Option("--epochs", help="passes over the training data")] = 1.0,
     stop_after: Annotated[int, typer.Option("--stop-after", help="stop after N steps of the schedule")] = 0,
@@ -161,6 +161,9 @@ def evaluate_adapter(
 
         target = Path(adapter or SHIPPED_ADAPTER)
         stored = {k: v for k, v in result.items() if k != "outputs"}
+        if "plan" in stored.get("base", {}):  # the base model gets every plan wrong: its mistakes say nothing
+            stored["base"] = {**stored["base"], "plan": {k: v for k, v in stored["base"]["plan"].items()
+                                                         if k != "mistakes"}}  # fmt: skip
         stored["command"] = "iiot-assistant models evaluate-adapter " + " ".join(sys.argv[3:])
         target.with_suffix(".eval.json").write_text(json.dumps(stored, indent=1, ensure_ascii=False), encoding="utf-8")
         write_model_card(target.parent, adapter=target)
