@@ -42,6 +42,16 @@ def _vocabulary() -> dict[str, frozenset[str]]:
     }
 
 
+def _is_word(token: str) -> bool:
+    """A token of the language: letters, no digits, not an acronym ("UTC") nor an identifier ("HistoryRead")."""
+    core = token.strip(".,;:?!¿¡«»\"'()[]")
+    if not any(ch.isalpha() for ch in core) or any(ch.isdigit() for ch in core) or "/" in core or "_" in core:
+        return False
+    if len(core) > 1 and core.isupper():
+        return False
+    return not any(ch.isupper() for ch in core[1:])  # an inner capital: CamelCase, not a word
+
+
 def detect_language(text: str, supported: tuple[str, ...] = tuple(_LINGUA), fallback: str = "en") -> str:
     """ISO 639-1 code of ``text``'s language among ``supported``; ``fallback`` when too short to tell.
 
@@ -50,8 +60,9 @@ def detect_language(text: str, supported: tuple[str, ...] = tuple(_LINGUA), fall
     from tools.opcua.resolve import fold
 
     codes = tuple(c for c in supported if c in _LINGUA) or ("en",)
-    # asset codes and numbers say nothing about the language; judge the words
-    words = " ".join(w for w in text.split() if any(ch.isalpha() for ch in w) and not any(ch.isdigit() for ch in w))
+    # asset codes, numbers, acronyms (UTC, OPC UA) and identifiers (HistoryRead, opc.tcp://…) say nothing about the
+    # language; judge the words
+    words = " ".join(w for w in text.split() if _is_word(w))
     if len(words) < 3:
         return fallback
     scores = {c: 0.0 for c in codes}
