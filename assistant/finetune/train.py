@@ -307,7 +307,7 @@ def run_finetune(
     resume: bool = False,
     seed: int = 0,
     n_plan: int = 1000,
-    n_answer: int = 150,
+    n_answer: int = 300,
     cfg: TrainConfig | None = None,
     log: Callable[[str], None] = print,
     progress: bool = True,
