@@ -20,6 +20,8 @@ from assistant.finetune.formats import plan_prompt, plan_target
 from assistant.llm.base import Completion
 from tests.conftest import SHARED_CACHE
 
+NEAR_TIE = 1.0  # logits: two next tokens this close may swap between llama.cpp and transformers (rounding)
+
 HAVE_TRAIN = all(importlib.util.find_spec(m) for m in ("torch", "transformers", "peft", "safetensors", "gguf"))
 needs_train = pytest.mark.skipif(not HAVE_TRAIN, reason="needs the [train] extra: pip install -e '.[train]'")
 needs_adapter = pytest.mark.skipif(not SHIPPED_ADAPTER.is_file(), reason="the shipped adapter is not in the repo")
@@ -233,7 +235,7 @@ def test_shipped_adapter_answers_in_the_question_language(bundled_model: Path) -
 @needs_train
 @needs_adapter
 def test_llamacpp_matches_transformers_greedy(bundled_model: Path) -> None:
-    from assistant.finetune.evaluate import held_out, llamacpp_greedy, transformers_greedy
+    from assistant.finetune.evaluate import held_out, llamacpp_greedy, parting_margin, transformers_greedy_steps
     from assistant.finetune.train import base_checkpoint
 
     # the dequantized checkpoint is ~1 GB and takes a minute or two to make: reuse the user's when there is one
@@ -243,5 +245,9 @@ def test_llamacpp_matches_transformers_greedy(bundled_model: Path) -> None:
     rows = held_out(0)
     prompts = [rows[0].prompt, rows[-1].prompt]  # one PLAN, one ANSWER
     ours = llamacpp_greedy(bundled_model, SHIPPED_ADAPTER, prompts, 40)
-    theirs = transformers_greedy(base, SHIPPED_ADAPTER, prompts, 40)
-    assert ours == theirs
+    theirs = transformers_greedy_steps(base, SHIPPED_ADAPTER, prompts, 40)
+    assert json.loads(ours[0]) == json.loads(theirs[0][0])  # the plan: the same
+    for mine, (text, steps) in zip(ours, theirs, strict=True):
+        if mine != text:  # llama.cpp's kernels round differently: the two may part only where two tokens tie
+            margin = parting_margin(mine, steps)
+            assert margin is not None and margin < NEAR_TIE, (mine, text, margin)

@@ -252,6 +252,14 @@ def peft_state_from_gguf(adapter: Path) -> tuple[dict[str, Any], float, int]:
 
 def transformers_greedy(base_dir: Path, adapter: Path, prompts: Sequence[str], max_new_tokens: int = 48) -> list[str]:
     """Greedy continuations with transformers + peft (weights read back from the GGUF adapter), cut at a newline."""
+    return [text for text, _steps in transformers_greedy_steps(base_dir, adapter, prompts, max_new_tokens)]
+
+
+def transformers_greedy_steps(
+    base_dir: Path, adapter: Path, prompts: Sequence[str], max_new_tokens: int = 48
+) -> list[tuple[str, list[tuple[str, float]]]]:
+    """Like :func:`transformers_greedy`, with each generated token and its margin (logit of the chosen token minus
+    the runner-up's): where two greedy decoders part, a small margin says the two best tokens were near-tied."""
     import torch
     from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
 
@@ -268,9 +276,25 @@ def transformers_greedy(base_dir: Path, adapter: Path, prompts: Sequence[str], m
     with torch.no_grad():
         for p in prompts:
             ids = tok(p, return_tensors="pt")
-            gen = model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False)
-            outs.append(tok.decode(gen[0][ids.input_ids.shape[1] :], skip_special_tokens=True).split("\n")[0].strip())
+            gen = model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False, output_scores=True,
+                                 return_dict_in_generate=True)  # fmt: skip
+            new = gen.sequences[0][ids.input_ids.shape[1] :]
+            steps = []
+            for token, scores in zip(new.tolist(), gen.scores, strict=False):
+                top = torch.topk(scores[0].float(), 2).values
+                steps.append((tok.decode([token], skip_special_tokens=True), float(top[0] - top[1])))
+            outs.append((tok.decode(new, skip_special_tokens=True).split("\n")[0].strip(), steps))
     return outs
+
+
+def parting_margin(ours: str, steps: Sequence[tuple[str, float]]) -> float | None:
+    """Where ``ours`` first departs from the greedy tokens in ``steps``: the margin of that step (None: no parting)."""
+    text = ""
+    for piece, margin in steps:
+        if not ours.startswith((text + piece).strip()) and (text + piece).strip():
+            return margin
+        text += piece
+    return None
 
 
 def llamacpp_greedy(model: Path, adapter: Path | None, prompts: Sequence[str], max_new_tokens: int = 48) -> list[str]:
