@@ -63,6 +63,8 @@ def detect_language(text: str, supported: tuple[str, ...] = tuple(_LINGUA), fall
     # asset codes, numbers, acronyms (UTC, OPC UA) and identifiers (HistoryRead, opc.tcp://…) say nothing about the
     # language; judge the words
     words = " ".join(w for w in text.split() if _is_word(w))
+    if len(words) < 3 and not any(c.islower() for c in text):  # all capitals ("WIE HOCH IST …"): every word counts
+        words = " ".join(w for w in text.split() if any(c.isalpha() for c in w) and not any(c.isdigit() for c in w))
     if len(words) < 3:
         return fallback
     scores = {c: 0.0 for c in codes}

@@ -16,6 +16,7 @@ from assistant.language import detect_language
         ("¿Cuál es el caudal de la bomba P-102?", "es"),
         ("Qual è la velocità del mandrino S-1?", "it"),
         ("Ist der Kompressor K-2 in Betrieb?", "de"),
+        ("WIE HOCH IST DIE TEMPERATUR DER PUMPE P-101?", "de"),  # all capitals: words all the same
     ],
 )
 def test_questions_in_five_languages(text: str, lang: str) -> None:
