@@ -250,16 +250,12 @@ def peft_state_from_gguf(adapter: Path) -> tuple[dict[str, Any], float, int]:
     return state, alpha, rank
 
 
-def transformers_greedy(base_dir: Path, adapter: Path, prompts: Sequence[str], max_new_tokens: int = 48) -> list[str]:
-    """Greedy continuations with transformers + peft (weights read back from the GGUF adapter), cut at a newline."""
-    return [text for text, _steps in transformers_greedy_steps(base_dir, adapter, prompts, max_new_tokens)]
-
-
 def transformers_greedy_steps(
     base_dir: Path, adapter: Path, prompts: Sequence[str], max_new_tokens: int = 48
 ) -> list[tuple[str, list[tuple[str, float]]]]:
-    """Like :func:`transformers_greedy`, with each generated token and its margin (logit of the chosen token minus
-    the runner-up's): where two greedy decoders part, a small margin says the two best tokens were near-tied."""
+    """Greedy continuations with transformers + peft (weights read back from the GGUF adapter), cut at a newline,
+    with each generated token and its margin (logit of the chosen token minus the runner-up's): where two greedy
+    decoders part, a small margin says the two best tokens were near-tied."""
     import torch
     from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
 

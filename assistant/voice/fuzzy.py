@@ -11,6 +11,7 @@ are articles elsewhere (``prompts/lexicon/spoken_one.yaml``). Nothing else in th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from assistant.prompts import load_yaml
-from tools.opcua.resolve import fold, norm_code
+from tools.opcua.resolve import fold, norm_code, spoken_digit_table
 
 _SPAN = re.compile(r"(?<![\w])([A-Za-zÄÖÜäöü]{1,4})[\s\-_.]{0,3}((?:\d[\s\-.]{0,2}){1,5})(?![\w])")
 _CODE = re.compile(r"^([a-z]{1,4})(\d{1,5})$")
@@ -50,11 +51,11 @@ def catalog_codes(names: Iterable[str]) -> dict[str, str]:
     return out
 
 
+@functools.cache
 def _spoken_digit_words() -> dict[str, str]:
     """Folded spoken word → digit: the digits lexicon plus the words for one that follow a letter code."""
-    table = {fold(w): str(d) for langs in load_yaml("lexicon/digits.yaml").values() for w, d in langs.items()}
-    table.update({fold(w): "1" for words in load_yaml("lexicon/spoken_one.yaml").values() for w in words})
-    return table
+    ones = {fold(w): "1" for words in load_yaml("lexicon/spoken_one.yaml").values() for w in words}
+    return {**spoken_digit_table(), **ones}
 
 
 def _catalog_code(letters: str, digits: str, codes: dict[str, str]) -> str | None:

@@ -234,11 +234,17 @@ def unknown_asset_codes(question: str, assets: list[Asset]) -> list[str]:
             if norm_code(letters) in prefixes and norm_code(letters + digits) not in known]  # fmt: skip
 
 
+@functools.cache
+def spoken_digit_table() -> dict[str, str]:
+    """Folded spoken digit word → digit, all languages (``prompts/lexicon/digits.yaml``)."""
+    return {fold(w): str(d) for langs in load_yaml("lexicon/digits.yaml").values() for w, d in langs.items()}
+
+
 def spoken_digits(question: str) -> str:
     """Runs of spoken digits become numbers: "pump one oh one" → "pump 101", "K two" → "K 2".
 
     A run never starts with "oh" (alone it is not a number)."""
-    table = {fold(w): str(d) for langs in load_yaml("lexicon/digits.yaml").values() for w, d in langs.items()}
+    table = spoken_digit_table()
     out: list[str] = []
     run: list[str] = []
     for token in question.split():
