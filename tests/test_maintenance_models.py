@@ -226,7 +226,7 @@ def test_anomaly_expected_value_stays_in_the_reference_range_when_inputs_extrapo
         assert d.expected is not None and lo <= d.expected <= hi, (d.signal, d.expected, lo, hi)
     # the quadratic model itself extrapolates (a bearing temperature far above anything seen): the clip matters
     temp = next(d for d in devs if d.signal == "BearingTemperature")
-    frame = model._frame(t[~ref], window, model.bools, model.step_s)
+    frame = model._frame(t[~ref], window, model.bools, model.step_s, model.running_signal)
     rows = window["Running"] > 0.5
     raw = model.models["BearingTemperature"].predict(
         np.column_stack([frame[c][rows] for c in model.inputs["BearingTemperature"]])

@@ -423,10 +423,11 @@ async def _maintenance_section(t: _T, settings: Settings, adapter: Any, oee: dic
         return s
     try:
         from tools.maintenance.opcua_source import prefetch
+        from tools.maintenance.roles import signal_role
         from tools.maintenance.tools import maintenance_plan
 
         assets = [a for a in await adapter.assets() if scope == "plant" or "/".join(a.path).startswith(scope)]
-        assets = [a for a in assets if any(x.browse_name == "Vibration" for x in a.signals)][:12]
+        assets = [a for a in assets if any(signal_role(x) == "vibration" for x in a.signals)][:12]
         source = await prefetch(adapter, assets, MAINTENANCE_HISTORY_DAYS)
         plan = await asyncio.to_thread(maintenance_plan, source, days, settings=settings, include_anomalies=False)
     except Exception as exc:  # a missing model, no history: say so, never invent a plan

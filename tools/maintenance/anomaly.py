@@ -106,6 +106,7 @@ class NormalBehaviourModel:
     # per target: the range seen while running in the reference period, widened by RANGE_MARGIN of its span;
     # predictions are clipped into it (a quadratic model extrapolates to nonsense outside its inputs' range)
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    running_signal: str | None = None  # the yes/no signal saying the machine runs: only running rows are judged
 
     def expected_range(self, target: str) -> tuple[float, float] | None:
         """The physically plausible range of a target's prediction (None: a model saved without ranges)."""
@@ -118,7 +119,9 @@ class NormalBehaviourModel:
         return pred if rng is None else np.clip(pred, *rng)
 
     @staticmethod
-    def _frame(t: np.ndarray, data: dict[str, np.ndarray], bools: list[str], step: float) -> dict[str, np.ndarray]:
+    def _frame(
+        t: np.ndarray, data: dict[str, np.ndarray], bools: list[str], step: float, running: str | None
+    ) -> dict[str, np.ndarray]:
         hour = (t % 86400.0) / 3600.0
         dow = (np.floor(t / 86400.0) + 3) % 7
         frame = dict(data)
@@ -127,24 +130,30 @@ class NormalBehaviourModel:
         frame["_weekend"] = (dow >= 5).astype(float)
         w = max(int(DUTY_WINDOW_S / step), 1)
         for b in bools:
-            if b != "Running":
+            if b != running:
                 frame[f"{b}.duty"] = _rolling_mean(data[b], w)
         return frame
 
     @classmethod
-    def fit(cls, t: np.ndarray, data: dict[str, np.ndarray]) -> NormalBehaviourModel:
+    def fit(cls, t: np.ndarray, data: dict[str, np.ndarray], running: str | None = None) -> NormalBehaviourModel:
+        """Learn normal operation from reference data; ``running`` names the running state (default: the signal
+        whose name says so, ``tools.maintenance.roles``)."""
+        if running is None:
+            from tools.maintenance.roles import roles_by_name
+
+            running = next((k for k, role in roles_by_name(data).items() if role == "running"), None)
         if t.size < 50:
             raise ValueError(f"too little reference data to learn normal operation ({t.size} samples)")
         step = float(np.median(np.diff(t)))
         bools = [k for k, v in data.items() if set(np.unique(v)) <= {0.0, 1.0}]
         analog = [k for k, v in data.items() if k not in bools and not _is_counter(k, v) and np.std(v) > 0]
-        frame = cls._frame(t, data, bools, step)
-        running = data["Running"] > 0.5 if "Running" in data else np.ones(t.size, bool)
-        if running.sum() < 50:
+        frame = cls._frame(t, data, bools, step, running)
+        runs = data[running] > 0.5 if running in data else np.ones(t.size, bool)
+        if runs.sum() < 50:
             raise ValueError("the asset was hardly running in the reference period: no normal operation to learn")
-        targets = analog + [f"{b}.duty" for b in bools if b != "Running"]
-        ctx = [*TIME_CONTEXT, *(b for b in bools if b != "Running")]
-        idx = np.flatnonzero(running)
+        targets = analog + [f"{b}.duty" for b in bools if b != running]
+        ctx = [*TIME_CONTEXT, *(b for b in bools if b != running)]
+        idx = np.flatnonzero(runs)
         cut = idx[int(0.7 * idx.size)]
         fit_rows, hold_rows = idx[idx < cut], idx[idx >= cut]
         models, sigma, thr, inputs, flat, ranges = {}, {}, {}, {}, {}, {}
@@ -172,19 +181,20 @@ class NormalBehaviourModel:
             models[tgt], sigma[tgt], inputs[tgt] = model, s, ins
         w = max(int(1800.0 / step), 5)
         for a in analog:
-            v = data[a][running]
+            v = data[a][runs]
             rs = np.sqrt(np.maximum(_rolling_mean(v * v, w) - _rolling_mean(v, w) ** 2, 0))
             flat[a] = float(np.percentile(rs[w:], 1)) if rs.size > w else 0.0
-        return cls(targets, inputs, models, sigma, thr, flat, bools, step, int(running.sum()), ranges=ranges)
+        return cls(targets, inputs, models, sigma, thr, flat, bools, step, int(runs.sum()), ranges=ranges,
+                   running_signal=running)  # fmt: skip
 
     def detect(self, t: np.ndarray, data: dict[str, np.ndarray]) -> list[Deviation]:
         missing = [s for s in {c for ins in self.inputs.values() for c in ins} | set(self.bools)
                    if not s.startswith("_") and s not in data]  # fmt: skip
         if missing:
             raise ValueError(f"signals missing in the window: {', '.join(sorted(missing))}")
-        frame = self._frame(t, data, self.bools, self.step_s)
-        running = data["Running"] > 0.5 if "Running" in data else np.ones(t.size, bool)
-        rows = np.flatnonzero(running)
+        frame = self._frame(t, data, self.bools, self.step_s, self.running_signal)
+        run = self.running_signal
+        rows = np.flatnonzero(data[run] > 0.5 if run in data else np.ones(t.size, bool))
         out: list[Deviation] = []
         if rows.size < 5:
             return out

@@ -51,6 +51,24 @@ class AssetInfo:
     signals: tuple[str, ...]
     nominal_rpm: float | None = None
     has_waveform: bool = False
+    # {signal: role} (``tools.maintenance.roles``); read from the signal names when not given
+    roles: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.roles:
+            from tools.maintenance.roles import roles_by_name
+
+            object.__setattr__(self, "roles", roles_by_name(self.signals))
+
+    def signal(self, role: str) -> str | None:
+        """The asset's first signal that plays ``role`` (``vibration``, ``running``, ``speed``, ``load`` …)."""
+        return next((s for s in self.signals if self.roles.get(s) == role), None)
+
+    def role(self, signal: str) -> str:
+        """What ``signal`` is to the maintenance models (``Loaded.duty`` → ``loaded.duty``); "" when unknown."""
+        name, _, derived = signal.partition(".")
+        role = self.roles.get(name, "")
+        return f"{role}.{derived}" if role and derived else role
 
 
 @runtime_checkable

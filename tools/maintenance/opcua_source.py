@@ -21,6 +21,7 @@ import numpy as np
 from asyncua import ua
 
 from tools.maintenance.datasource import AssetInfo, InMemorySource, Waveform
+from tools.maintenance.roles import roles_of_signals, signal_role
 from tools.opcua.adapter import OpcUaAdapter
 from tools.opcua.catalog import Asset
 from tools.opcua.resolve import fold, words
@@ -64,7 +65,7 @@ async def _waveform(adapter: OpcUaAdapter, asset: Asset) -> Waveform | None:
 
     dv, fs, at_rpm = await adapter.call(asset.endpoint, read)
     samples = np.asarray(dv.Value.Value if dv.Value is not None else [], dtype=float)
-    speed = next((s for s in asset.signals if fold(s.browse_name) == "speed"), None)
+    speed = next((s for s in asset.signals if signal_role(s) == "speed"), None)
     rpm = 0.0
     if at_rpm:
         rpm = at_rpm
@@ -145,8 +146,9 @@ async def prefetch(
         async with gate:
             wave = await _waveform(adapter, asset)
         line = asset.path[-2] if len(asset.path) > 1 else ""
+        roles = {n: r for n, r in roles_of_signals(asset.signals).items() if n in aligned}
         info = AssetInfo(id=asset.display_name, kind=asset_kind(asset), line=line, signals=tuple(aligned),
-                         has_waveform=wave is not None)  # fmt: skip
+                         has_waveform=wave is not None, roles=roles)  # fmt: skip
         return info, t, aligned, (lambda w=wave: w) if wave is not None else None
 
     for fetched in await asyncio.gather(*(one(a) for a in assets)):  # added in catalog order: results repeat

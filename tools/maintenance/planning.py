@@ -19,14 +19,16 @@ ACTIONS: dict[str, tuple[str, float, float]] = {
     "cage": ("replace bearing (cage defect)", 4.0, 8.0),
     "imbalance": ("balance rotor", 2.0, 3.0),
     "misalignment": ("align shaft coupling", 3.0, 4.0),
-    "FilterDifferentialPressure": ("clean suction strainer", 1.0, 1.5),
-    "SuctionPressure": ("inspect suction side / NPSH (cavitation)", 2.0, 3.0),
-    "Loaded.duty": ("leak search on the compressed-air network", 0.0, 4.0),
+    # signal roles (tools.maintenance.roles), whatever the server calls the signals
+    "filter_pressure": ("clean suction strainer", 1.0, 1.5),
+    "suction_pressure": ("inspect suction side / NPSH (cavitation)", 2.0, 3.0),
+    "loaded.duty": ("leak search on the compressed-air network", 0.0, 4.0),
     "sensor": ("check / recalibrate sensor", 0.5, 1.0),
-    "Vibration": ("inspect bearings and mounting", 1.0, 2.0),
-    "BearingTemperature": ("inspect bearing lubrication", 1.0, 2.0),
+    "vibration": ("inspect bearings and mounting", 1.0, 2.0),
+    "bearing_temperature": ("inspect bearing lubrication", 1.0, 2.0),
     "other": ("inspect", 1.0, 2.0),
 }
+CONTROLLED = ("speed", "pressure")  # roles a control loop holds: a deviation upwards is a sensor suspect
 SPINDLE_FACTOR = 2.0  # spindle bearing change: cartridge swap, run-in
 
 

@@ -216,19 +216,21 @@ def diagnose(source: MaintenanceDataSource, asset: str, *, settings: Any | None 
 
 
 def _running(hist: dict[str, tuple[np.ndarray, np.ndarray]], info: AssetInfo, n: int) -> np.ndarray:
-    if "Running" in hist:
-        return np.asarray(hist["Running"][1], float) > 0.5
-    if "Speed" in hist and info.nominal_rpm:
-        return np.asarray(hist["Speed"][1], float) > 0.05 * info.nominal_rpm
+    run, speed = info.signal("running"), info.signal("speed")
+    if run in hist:
+        return np.asarray(hist[run][1], float) > 0.5
+    if speed in hist and info.nominal_rpm:
+        return np.asarray(hist[speed][1], float) > 0.05 * info.nominal_rpm
     return np.ones(n, bool)
 
 
 def _load_now(hist: dict[str, tuple[np.ndarray, np.ndarray]], info: AssetInfo, running: np.ndarray) -> float | None:
-    if "Load" in hist:
-        v = np.asarray(hist["Load"][1], float)[running]
+    load, speed = info.signal("load"), info.signal("speed")
+    if load in hist:
+        v = np.asarray(hist[load][1], float)[running]
         return float(np.mean(v)) if v.size else None
-    if "Speed" in hist and info.nominal_rpm:
-        v = np.asarray(hist["Speed"][1], float)[running]
+    if speed in hist and info.nominal_rpm:
+        v = np.asarray(hist[speed][1], float)[running]
         return float(np.mean(v) / info.nominal_rpm * 100.0) if v.size else None
     return None
 
@@ -242,12 +244,13 @@ def remaining_useful_life(
     w = _waveform(source, info)
     geom, _ = _geometry(info, w.bearing)
     now = source.now()
-    signals = [s for s in ("Vibration", "Running", "Speed", "Load") if s in info.signals]
-    hist = source.history(info.id, signals, now - timedelta(days=HISTORY_DAYS), now)
-    if "Vibration" not in hist or len(hist["Vibration"][0]) < 24:
-        raise NoData(f"asset '{info.id}' has too little Vibration history for a remaining-life estimate")
-    t = anomaly_mod.to_epoch(hist["Vibration"][0])
-    v = np.asarray(hist["Vibration"][1], float)
+    vib = info.signal("vibration")
+    signals = [s for s in (vib, *(info.signal(r) for r in ("running", "speed", "load"))) if s]
+    hist = source.history(info.id, signals, now - timedelta(days=HISTORY_DAYS), now) if vib else {}
+    if vib not in hist or len(hist[vib][0]) < 24:
+        raise NoData(f"asset '{info.id}' has too little vibration history for a remaining-life estimate")
+    t = anomaly_mod.to_epoch(hist[vib][0])
+    v = np.asarray(hist[vib][1], float)
     running = _running({k: hv for k, hv in hist.items() if len(hv[0]) == t.size}, info, t.size)
     clf, _ = _info("bearing_diagnosis", settings)
     rul_model, model = _info("bearing_rul", settings)
@@ -309,7 +312,9 @@ def anomalies(
         t, data = anomaly_mod.align(hist)
         ref = t < start.timestamp()
         try:
-            model = anomaly_mod.NormalBehaviourModel.fit(t[ref], {k: v[ref] for k, v in data.items()})
+            model = anomaly_mod.NormalBehaviourModel.fit(
+                t[ref], {k: v[ref] for k, v in data.items()}, running=info.signal("running")
+            )
             devs = model.detect(t[~ref], {k: v[~ref] for k, v in data.items()})
         except ValueError as exc:
             out.append(AssetAnomalies(asset=info.id, status="no_data", note=str(exc)))
@@ -327,12 +332,14 @@ def anomalies(
 
 
 def _anomaly_task(info: AssetInfo, dev: SignalDeviation) -> planning.Task:
-    key = dev.signal if dev.signal in planning.ACTIONS else "other"
-    if dev.kind == "stuck" or (dev.signal in ("Speed", "Pressure") and dev.direction != "lower"):
-        key = "sensor" if dev.kind == "stuck" or dev.signal in ("Speed", "Pressure") else key
+    role = info.role(dev.signal)
+    key = role if role in planning.ACTIONS else "other"
+    # a held speed or network pressure running high points at its sensor, not at the machine
+    if dev.kind == "stuck" or (role in planning.CONTROLLED and dev.direction != "lower"):
+        key = "sensor"
     what = "stuck" if dev.kind == "stuck" else dev.direction + " than expected"
     reason = f"{dev.signal} {what} since {dev.since:%Y-%m-%d %H:%M}"
-    return planning.Task(info.id, key, reason, None, None, 3 if key != "FilterDifferentialPressure" else 2, info.kind)
+    return planning.Task(info.id, key, reason, None, None, 3 if key != "filter_pressure" else 2, info.kind)
 
 
 LIMIT_REACH = 2.0  # signals reaching their limit within this many horizons get a work order
@@ -360,7 +367,7 @@ def _limit_tasks(
                       f"(now {f.level:g}): reached in {f.days:.1f} d {band}")  # fmt: skip
         deadline = now + timedelta(days=f.days_low or 0.0)
         urgent = deadline <= now + timedelta(days=horizon)
-        key = f.signal if f.signal in planning.ACTIONS else "other"
+        key = info.role(f.signal) if info.role(f.signal) in planning.ACTIONS else "other"
         tasks.append(planning.Task(info.id, key, reason, deadline, f.reached_around or now, 1 if urgent else 2,
                                    info.kind))  # fmt: skip
     return tasks
@@ -392,11 +399,11 @@ def maintenance_plan(
     models: dict[str, ModelInfo] = {}
     checked = []
     for info in source.assets():
-        if "Running" in info.signals:
-            h = source.history(info.id, ["Running"], now - timedelta(days=14), now)
-            if "Running" in h:
+        if run := info.signal("running"):
+            h = source.history(info.id, [run], now - timedelta(days=14), now)
+            if run in h:
                 cal.running_profile[info.id] = planning.running_profile(
-                    anomaly_mod.to_epoch(h["Running"][0]), np.asarray(h["Running"][1], float) > 0.5
+                    anomaly_mod.to_epoch(h[run][0]), np.asarray(h[run][1], float) > 0.5
                 )
         if info.has_waveform:
             try:
@@ -433,9 +440,9 @@ def maintenance_plan(
                 checked.append(info.id)
             have = {t.asset for t in tasks}
             for dev in an.assets[0].deviations[:1]:
-                if info.id in have and dev.signal in ("Vibration", "BearingTemperature"):
+                if info.id in have and info.role(dev.signal) in ("vibration", "bearing_temperature"):
                     continue  # already covered by the bearing work order
-                if any(t.asset == info.id and t.key == dev.signal for t in limited):
+                if any(t.asset == info.id and t.key == info.role(dev.signal) for t in limited):
                     continue  # already planned before it reaches its limit
                 tasks.append(_anomaly_task(info, dev))
     plan = planning.schedule(tasks, cal, now, end)
