@@ -33,10 +33,10 @@ FOREIGN = {
 }
 
 
-def _signal(name: str, unit: str, data_type: str) -> Signal:
+def _signal(name: str, unit: str, data_type: str, value_rank: int = -1) -> Signal:
     return Signal(node_id=f"ns=3;s=X.{name}", namespace_uri="urn:other-plant", browse_name=name, display_name=name,
                   description="", path=["Werk", "X", name], asset_node_id="ns=3;s=X", data_type=data_type,
-                  unit=unit)  # fmt: skip
+                  unit=unit, value_rank=value_rank)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -59,6 +59,18 @@ def _signal(name: str, unit: str, data_type: str) -> Signal:
 )
 def test_a_signal_role_comes_from_unit_type_and_name_words(name: str, unit: str, data_type: str, role: str) -> None:
     assert signal_role(_signal(name, unit, data_type)) == role
+
+
+def test_a_vibration_waveform_is_an_array_of_acceleration_whatever_its_name() -> None:
+    from tools.maintenance.roles import waveform_property
+
+    assert signal_role(_signal("Beschleunigung_Zeitsignal", "m/s²", "Double", value_rank=1)) == "vibration_waveform"
+    assert signal_role(_signal("Beschleunigung_Zeitsignal", "m/s²", "Double")) == "vibration"  # a scalar
+    assert signal_role(_signal("Rohdaten", "", "Double", value_rank=1)) is None  # an array of what?
+    props = ["SampleRateHz", "Abtastrate", "fs", "ShaftSpeedRpm", "Drehzahl_bei_Aufnahme", "Seriennummer"]
+    assert [waveform_property(p) for p in props] == [
+        "sample_rate", "sample_rate", "sample_rate", "shaft_speed", "shaft_speed", None
+    ]  # fmt: skip
 
 
 def test_the_demo_tags_read_by_name_alone() -> None:

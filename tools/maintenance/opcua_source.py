@@ -1,5 +1,5 @@
 """A maintenance data source filled from the plant over OPC UA: the catalog's assets, their history (HistoryRead)
-and the latest vibration waveform (an array variable with a ``SampleRateHz`` property).
+and the latest vibration waveform (an array variable of acceleration with a sample-rate property).
 
 The maintenance tools are synchronous and read a :class:`MaintenanceDataSource`; this module fetches what they
 need asynchronously first and hands them an :class:`InMemorySource`, so no tool talks to the plant itself.
@@ -21,13 +21,12 @@ import numpy as np
 from asyncua import ua
 
 from tools.maintenance.datasource import AssetInfo, InMemorySource, Waveform
-from tools.maintenance.roles import roles_of_signals, signal_role
+from tools.maintenance.roles import roles_of_signals, signal_role, waveform_property
 from tools.opcua.adapter import OpcUaAdapter
 from tools.opcua.catalog import Asset
 from tools.opcua.resolve import fold, words
 
 KINDS = ("pump", "spindle", "compressor", "conveyor", "tank")
-WAVEFORM_SIGNAL = "vibrationwaveform"
 
 
 def asset_kind(asset: Asset) -> str:
@@ -42,12 +41,15 @@ def asset_kind(asset: Asset) -> str:
 
 
 def _numeric(asset: Asset) -> list:  # type: ignore[type-arg]
+    """The asset's scalar numeric and yes/no signals with history (arrays such as a waveform have none to align)."""
     return [s for s in asset.signals if s.data_type in ("Double", "Float", "Boolean", "UInt32", "Int32", "Int64")
-            and fold(s.browse_name) != WAVEFORM_SIGNAL and s.history_readable]  # fmt: skip
+            and s.value_rank < 0 and s.history_readable]  # fmt: skip
 
 
 async def _waveform(adapter: OpcUaAdapter, asset: Asset) -> Waveform | None:
-    sig = next((s for s in asset.signals if fold(s.browse_name) == WAVEFORM_SIGNAL), None)
+    """The latest snapshot of the asset's vibration waveform: an array variable whose unit or name says vibration
+    (acceleration), its sample rate and capture speed from properties named so in any language."""
+    sig = next((s for s in asset.signals if signal_role(s) == "vibration_waveform"), None)
     if sig is None:
         return None
 
@@ -56,10 +58,10 @@ async def _waveform(adapter: OpcUaAdapter, asset: Asset) -> Waveform | None:
         dv = await node.read_data_value()
         fs, at_rpm = 12800.0, None
         for child in await node.get_properties():
-            name = (await child.read_browse_name()).Name
-            if name == "SampleRateHz":
+            what = waveform_property((await child.read_browse_name()).Name)
+            if what == "sample_rate":
                 fs = float(await child.read_value())
-            elif name == "ShaftSpeedRpm":  # the speed the snapshot was taken at (it may stand still now)
+            elif what == "shaft_speed":  # the speed the snapshot was taken at (it may stand still now)
                 at_rpm = float(await child.read_value())
         return dv, fs, at_rpm
 

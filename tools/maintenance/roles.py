@@ -16,10 +16,12 @@ from typing import Any
 from assistant.prompts import load_yaml
 from tools.opcua.resolve import _word_in, contains_phrase, signal_quantity, words
 
+PROPERTIES = "waveform_properties"  # the section of signal_roles.yaml that is not a role
+
 
 @functools.cache
 def _specs() -> tuple[tuple[str, dict[str, Any]], ...]:
-    return tuple(load_yaml("lexicon/signal_roles.yaml").items())
+    return tuple((k, v) for k, v in load_yaml("lexicon/signal_roles.yaml").items() if k != PROPERTIES)
 
 
 @functools.cache
@@ -27,10 +29,14 @@ def _qualifier_words(group: str) -> tuple[str, ...]:
     return tuple(w for ws in load_yaml("lexicon/qualifiers.yaml")[group].values() for w in ws)
 
 
-def _fits(spec: Mapping[str, Any], quantity: str | None, boolean: bool | None, name_words: list[str]) -> bool:
+def _fits(
+    spec: Mapping[str, Any], quantity: str | None, boolean: bool | None, array: bool | None, name_words: list[str]
+) -> bool:
     if "quantity" in spec and quantity not in (q if isinstance(q := spec["quantity"], list) else [q]):
         return False
     if "boolean" in spec and boolean is not None and spec["boolean"] != boolean:
+        return False
+    if "array" in spec and spec["array"] != bool(array):  # an array role needs a signal known to be one
         return False
     for group in spec.get("qualifiers", []):
         if not any(_word_in(name_words, w) for w in _qualifier_words(group)):
@@ -47,13 +53,15 @@ def _whole_word(name_words: list[str], word: str) -> bool:
     return any(q == w or (q.startswith(w) and len(q) - len(w) <= 2) for q in name_words)
 
 
-def role_of(name: str, quantity: str | None = None, boolean: bool | None = None) -> str | None:
+def role_of(
+    name: str, quantity: str | None = None, boolean: bool | None = None, array: bool | None = None
+) -> str | None:
     """The role of a signal called ``name`` that measures ``quantity`` (None: read from the name's words)."""
     name_words = words(name)
     if quantity is None:
         quantity = _quantity_from_words(name_words, boolean)
     for role, spec in _specs():
-        if _fits(spec, quantity, boolean, name_words):
+        if _fits(spec, quantity, boolean, array, name_words):
             return role
     return quantity
 
@@ -72,7 +80,7 @@ def signal_role(signal: Any) -> str | None:
     """The role of a catalog signal (:class:`tools.opcua.catalog.Signal`): unit, data type and name words."""
     boolean = signal.data_type.lower() == "boolean" if signal.data_type else None
     text = f"{signal.browse_name} {signal.display_name}"
-    return role_of(text, signal_quantity(signal), boolean)
+    return role_of(text, signal_quantity(signal), boolean, getattr(signal, "value_rank", -1) >= 0)
 
 
 def roles_by_name(names: Iterable[str]) -> dict[str, str]:
@@ -83,3 +91,12 @@ def roles_by_name(names: Iterable[str]) -> dict[str, str]:
 def roles_of_signals(signals: Iterable[Any]) -> dict[str, str]:
     """{browse name: role} of catalog signals."""
     return {s.browse_name: r for s in signals if (r := signal_role(s)) is not None}
+
+
+def waveform_property(name: str) -> str | None:
+    """``sample_rate`` or ``shaft_speed`` for a waveform variable's property called ``name``, else None."""
+    name_words = words(name)
+    for key, phrases in load_yaml("lexicon/signal_roles.yaml")[PROPERTIES].items():
+        if any(contains_phrase(name_words, p) for p in phrases):
+            return str(key)
+    return None

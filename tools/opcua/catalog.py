@@ -53,6 +53,7 @@ class Signal:
     writable: bool = False
     history_readable: bool = False
     historizing: bool = False
+    value_rank: int = -1  # -1 scalar, >= 0 an array (OPC UA ValueRank)
 
     @property
     def stable_id(self) -> str:
@@ -294,6 +295,7 @@ async def build_catalog(client: Client, endpoint: str, max_depth: int = 12, batc
     dtypes = await _read_many(client, var_ids, ua.AttributeIds.DataType, batch)
     access = await _read_many(client, var_ids, ua.AttributeIds.UserAccessLevel, batch)
     hist = await _read_many(client, var_ids, ua.AttributeIds.Historizing, batch)
+    ranks = await _read_many(client, var_ids, ua.AttributeIds.ValueRank, batch)
     notifiers = await _read_many(client, obj_ids, ua.AttributeIds.EventNotifier, batch)
 
     assets: dict[str, Asset] = {}
@@ -310,7 +312,7 @@ async def build_catalog(client: Client, endpoint: str, max_depth: int = 12, batc
             methods=methods.get(key, []),
         )
 
-    for ref, dv, dt, acc, hz in zip(variables, descs[: len(var_ids)], dtypes, access, hist, strict=True):
+    for ref, dv, dt, acc, hz, vr in zip(variables, descs[: len(var_ids)], dtypes, access, hist, ranks, strict=True):
         owner = assets.get(ref.parent.to_string()) if ref.parent is not None else None
         if owner is None:
             continue  # a variable under a variable (e.g. a structure field) is not a plant signal
@@ -339,6 +341,7 @@ async def build_catalog(client: Client, endpoint: str, max_depth: int = 12, batc
                 writable=bool(bits & ua.AccessLevel.CurrentWrite.mask),
                 history_readable=bool(bits & ua.AccessLevel.HistoryRead.mask),
                 historizing=bool(_value(hz)),
+                value_rank=rank if isinstance(rank := _value(vr), int) else -1,
             )
         )
 
