@@ -47,7 +47,8 @@ def test_held_out_split_shares_no_asset_names_or_templates() -> None:
     train = generate("train", seed=0, n_plan=480, n_answer=150)
     test = held_out()
     assert not _names(train) & _names(test)
-    assert not {r.gold["template"] for r in train} & {r.gold["template"] for r in test}
+    assert not {r.gold["template"].casefold() for r in train} & {r.gold["template"].casefold() for r in test}
+    assert any(r.gold.get("case") == "lexicon" for r in train)  # vocabulary questions from the router's lexicons
     assert {r.gold["intent"] for r in test if r.task == "plan"} >= {"current_value", "history_stats", "out_of_scope"}
     for lang in ("en", "de", "fr", "es", "it"):  # balanced by language
         assert sum(r.lang == lang and r.task == "answer" for r in test) == HELD_OUT_ANSWERS // 5
@@ -59,6 +60,22 @@ def test_held_out_split_shares_no_asset_names_or_templates() -> None:
         if r.task == "plan":
             plan = json.loads(r.target)
             assert set(plan["assets"]) <= set(r.gold["names"]) and plan["intent"] == r.gold["intent"]
+
+
+def test_lexicon_questions_carry_the_routers_words_in_every_language() -> None:
+    from assistant.finetune.data import LANGS, LEXICON_INTENTS, lexicon_templates
+    from assistant.prompts import load_yaml
+
+    cues = load_yaml("lexicon/intent_cues.yaml")
+    for lang in LANGS:
+        templates = lexicon_templates(lang)
+        assert set(templates) == {*LEXICON_INTENTS, "write_request", "history_stats"}, lang
+        for intent in LEXICON_INTENTS:  # every cue word of the intent is in some question of that intent
+            for cue in cues[intent][lang]:
+                assert any(cue in t for t in templates[intent]), (lang, intent, cue)
+        assert all("{a}" in t for ts in templates.values() for t in ts)
+    assert "RUL {a}?" in lexicon_templates("en")["remaining_useful_life"]  # short words as acronyms too
+    assert "Kannst du {a} quittieren?" in lexicon_templates("de")["write_request"]
 
 
 class RecordingLLM:

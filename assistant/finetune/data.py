@@ -70,6 +70,10 @@ SIGNAL_NAMES = {"temperature": "Temperature", "pressure": "Pressure", "flow": "F
 HOSTS = ("plant", "127.0.0.1:4840", "werk-sued:4840", "10.0.3.15:4840", "opcua.local:48010", "line2-plc:4840")
 _ROUTER_CODE = re.compile(r"(?<![Ee]rror )(?<![Cc]ode )\b(P|K|S|T|M|V)-(\d{1,3})\b")
 ANSWER_KINDS = ("current_value", "history_stats")
+LEXICON_SHARE = 0.15  # share of training PLAN questions built from the router's lexicons
+# intents whose cue words say what is wanted on their own; the documents cues are left out (months, "before",
+# "limit" … mean documents only beside other words)
+LEXICON_INTENTS = ("alarms", "anomalies", "diagnosis", "remaining_useful_life", "maintenance_plan")
 
 
 @dataclass
@@ -101,6 +105,33 @@ def split_templates(templates: Sequence[str], split: str) -> list[str]:
     if split == "train":
         return [t for i, t in enumerate(templates) if i % 4 != 3]
     return [t for i, t in enumerate(templates) if i % 4 == 3]
+
+
+def _lexicon_words(words: Iterable[Any]) -> Iterable[str]:
+    for word in words:
+        text = str(word).replace("{", "(").replace("}", ")")
+        yield text
+        if len(text) <= 3 and text.isalpha():
+            yield text.upper()  # "RUL", "MAX": short words are often written as acronyms
+
+
+def lexicon_templates(lang: str) -> dict[str, list[str]]:
+    """Training questions from the router's own vocabulary (``prompts/lexicon``) in the language's generic
+    ``frames``: cue words of :data:`LEXICON_INTENTS` (``intent_cues.yaml``), write verbs as infinitives and
+    imperatives (``write_verbs.yaml``) and statistics words (``aggregates.yaml``). They teach what the words of an
+    intent mean, whatever phrasing carries them."""
+    frames = phrasings(lang).get("frames") or {}
+    cues = load_yaml("lexicon/intent_cues.yaml")
+    writes = load_yaml("lexicon/write_verbs.yaml")
+    sources = [(intent, "cue", cues.get(intent, {}).get(lang, [])) for intent in LEXICON_INTENTS]
+    sources += [("write_request", "verb", writes["infinitives"].get(lang, [])),
+                ("write_request", "imp", writes["verbs"].get(lang, [])),
+                ("history_stats", "stat", load_yaml("lexicon/aggregates.yaml").get(lang, []))]  # fmt: skip
+    out: dict[str, list[str]] = {}
+    for intent, slot, words in sources:
+        for word in _lexicon_words(words):
+            out.setdefault(intent, []).extend(f.replace("{" + slot + "}", word) for f in frames.get(slot, []))
+    return {intent: ts for intent, ts in out.items() if ts}
 
 
 def router_templates(lang: str) -> dict[str, list[str]]:
@@ -152,12 +183,17 @@ class Generator:
         self.plant = plant if plant is not None else demo_catalog()
         self.kinds = [k for k in KINDS if k not in HELD_OUT_KINDS]
         self.templates: dict[str, dict[str, list[str]]] = {}
+        self.lexicon: dict[str, dict[str, list[str]]] = {}
         for lang in LANGS:
             own = {i: split_templates(ts, split) for i, ts in phrasings(lang)["plan"].items()}
-            if split == "train":  # the router's examples too, unless one equals a held-out template
+            if split == "train":  # the router's examples and lexicons too, unless one equals a held-out template
                 held = {t for ts in phrasings(lang)["plan"].values() for t in split_templates(ts, "test")}
                 for intent, ts in router_templates(lang).items():
                     own.setdefault(intent, []).extend(t for t in ts if t not in held)
+                folded = {t.casefold() for t in held}
+                for intent, ts in lexicon_templates(lang).items():
+                    if kept := [t for t in ts if t.casefold() not in folded]:
+                        self.lexicon.setdefault(lang, {})[intent] = kept
             self.templates[lang] = own
 
     # --- catalogs -------------------------------------------------------------------------------------------------
@@ -235,9 +271,15 @@ class Generator:
             clarified = self._clarify(lang, catalog, entries)
             if clarified is not None:
                 return clarified
-        intents = list(INTENT_WEIGHTS)
-        intent = self.rng.choices(intents, weights=[INTENT_WEIGHTS[i] for i in intents])[0]
-        template = self.rng.choice(self.templates[lang][intent])
+        case = "plain"
+        if r < 0.12 + LEXICON_SHARE and self.lexicon.get(lang):
+            case = "lexicon"
+            intent = self.rng.choice(sorted(self.lexicon[lang]))
+            template = self.rng.choice(self.lexicon[lang][intent])
+        else:
+            intents = list(INTENT_WEIGHTS)
+            intent = self.rng.choices(intents, weights=[INTENT_WEIGHTS[i] for i in intents])[0]
+            template = self.rng.choice(self.templates[lang][intent])
         a = self.rng.choice(catalog)
         same_kind = [c for c in catalog if c.kind == a.kind and c.name != a.name]
         b = self.rng.choice(same_kind or [c for c in catalog if c.name != a.name] or [a])
@@ -247,7 +289,7 @@ class Generator:
         if "{b}" in template and b.name != a.name:
             assets.append(b.name)
         return Example("plan", lang, plan_prompt(entries, question), plan_target(intent, assets),
-                       {"intent": intent, "assets": assets, "case": "plain", "template": template,
+                       {"intent": intent, "assets": assets, "case": case, "template": template,
                         "names": [c.name for c in catalog]})  # fmt: skip
 
     def _first_turn(self, lang: str, catalog: list[CatalogAsset]) -> tuple[str, str, CatalogAsset, str]:

@@ -306,7 +306,7 @@ def run_finetune(
     plant: bool = False,
     resume: bool = False,
     seed: int = 0,
-    n_plan: int = 1000,
+    n_plan: int = 1400,
     n_answer: int = 300,
     cfg: TrainConfig | None = None,
     log: Callable[[str], None] = print,
