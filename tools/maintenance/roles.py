@@ -2,7 +2,7 @@
 temperature, strainer pressure drop … on any server, whatever its tags are called.
 
 A role is read from what a signal measures (its quantity: unit first, then name words; ``quantities.yaml``),
-whether it is a yes/no signal, and qualifier words in its name in any language (``qualifiers.yaml``), as
+whether it is a yes/no signal or an array, and qualifier words in its name in any language (``qualifiers.yaml``), as
 ``prompts/lexicon/signal_roles.yaml`` lays out. The maintenance tools ask for roles, never for tag names, so a
 pump whose vibration tag is ``VibRMS`` or ``Schwinggeschwindigkeit_DE`` is judged like the demo plant's.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from assistant.prompts import load_yaml
-from tools.opcua.resolve import _word_in, contains_phrase, signal_quantity, words
+from tools.opcua.resolve import _word_in, contains_phrase, quantity_in_words, signal_quantity, words
 
 PROPERTIES = "waveform_properties"  # the section of signal_roles.yaml that is not a role
 
@@ -47,9 +47,10 @@ def _fits(
 
 def _whole_word(name_words: list[str], word: str) -> bool:
     """``word`` as a word of the name or an inflected form of it ("Loads"), never inside another word."""
-    if len(words(word)) != 1:
+    ws = words(word)
+    if len(ws) != 1:
         return contains_phrase(name_words, word)
-    w = words(word)[0]
+    w = ws[0]
     return any(q == w or (q.startswith(w) and len(q) - len(w) <= 2) for q in name_words)
 
 
@@ -59,21 +60,11 @@ def role_of(
     """The role of a signal called ``name`` that measures ``quantity`` (None: read from the name's words)."""
     name_words = words(name)
     if quantity is None:
-        quantity = _quantity_from_words(name_words, boolean)
+        quantity = quantity_in_words(name_words, bool(boolean))
     for role, spec in _specs():
         if _fits(spec, quantity, boolean, array, name_words):
             return role
     return quantity
-
-
-def _quantity_from_words(name_words: list[str], boolean: bool | None) -> str | None:
-    lex = load_yaml("lexicon/quantities.yaml")
-    for quantity, spec in lex.items():
-        if boolean and spec.get("units"):
-            continue  # a yes/no signal ("Loaded") measures no physical quantity
-        if any(_word_in(name_words, w, compounds=False) for ws in spec["words"].values() for w in ws):
-            return quantity
-    return None
 
 
 def signal_role(signal: Any) -> str | None:

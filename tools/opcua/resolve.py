@@ -141,12 +141,16 @@ def signal_quantity(signal: Signal) -> str | None:
     for quantity, spec in lex.items():
         if unit_keys & set(spec.get("units", [])) - {""}:
             return quantity
-    name_words = words(f"{signal.browse_name} {signal.display_name}")
-    measured = signal.data_type.lower() != "boolean"  # a yes/no signal ("Loaded") measures no physical quantity
+    return quantity_in_words(
+        words(f"{signal.browse_name} {signal.display_name}"), signal.data_type.lower() == "boolean"
+    )
+
+
+def quantity_in_words(name_words: list[str], yes_no: bool = False) -> str | None:
+    """The quantity a signal name's words say it measures; a yes/no signal ("Loaded") measures no physical one."""
+    lex = load_yaml("lexicon/quantities.yaml")
     for quantity, ws in _quantity_words().items():
-        if (measured or not load_yaml("lexicon/quantities.yaml")[quantity].get("units")) and any(
-            _word_in(name_words, w, compounds=False) for w in ws
-        ):
+        if (not yes_no or not lex[quantity].get("units")) and any(_word_in(name_words, w, compounds=False) for w in ws):
             return quantity
     return None
 
