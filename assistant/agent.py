@@ -18,7 +18,7 @@ from assistant.audit import JsonlLog, tool_call_log
 from assistant.config import Settings
 from assistant.contract import AskResult
 from assistant.errors import BadQuestion, OperatorError, UnknownAsset
-from assistant.grounding import check_grounding
+from assistant.grounding import check_grounding, dropped_values
 from assistant.language import detect_language
 from assistant.llm.base import LLM
 from assistant.planner import ASSET_FREE_INTENTS, Conversation, Slots, slots_from_llm, slots_from_rails
@@ -186,7 +186,8 @@ class Agent:
         return [*calls, *(c.model_dump() for c in result.citations)]
 
     def _rewrite(self, result: AskResult) -> None:
-        """Let the LLM rephrase the template answer; keep it only if every number and code is grounded.
+        """Let the LLM rephrase the template answer; keep it only if every number and code is grounded and every
+        measured value of the template answer is still in it.
 
         The prompt is the ANSWER format the plant adapter is trained on (:mod:`assistant.finetune.formats`).
         """
@@ -198,7 +199,9 @@ class Agent:
         candidate = completion.text.strip()
         report = check_grounding(candidate, self._evidence(result))
         cut = completion.timed_out or completion.tokens >= cap  # a sentence stopped mid-way is no answer
-        if candidate and report.grounded and not cut:
+        # every measured value of the template answer must be said again: grounded numbers alone let a rewrite
+        # leave out the average and call the minimum "media"
+        if candidate and report.grounded and not cut and not dropped_values(result.answer, candidate):
             result.answer = candidate
             result.mode = "llm"
         else:

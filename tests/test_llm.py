@@ -90,6 +90,28 @@ async def test_ungrounded_rewrite_is_rejected(other_plant, tmp_path: Path) -> No
     assert result.mode == "fallback" and "99.9" not in result.answer and "61.5 °C" in result.answer
 
 
+async def test_rewrite_that_leaves_out_the_value_falls_back(other_plant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A rewrite with nothing wrong in it but without the measured value is no answer: the template answer stays."""
+    from assistant.agent import Agent
+    from assistant.llm.base import Completion
+
+    class Vague:
+        name = "vague"
+
+        def complete(self, prompt: str, **kw):  # type: ignore[no-untyped-def]
+            return Completion("The temperature of pump P101 is normal at the moment.", 12, 0.01)
+
+    settings = Settings(
+        data_dir=tmp_path, llm={"rewrite_answers": True}, opcua={"endpoints": [EndpointSettings(url=other_plant)]}
+    )
+    agent = Agent(settings, llm_factory=Vague)
+    try:
+        result = await agent.ask("What is the current temperature of pump P-101?")
+    finally:
+        await agent.adapter.close()
+    assert result.mode == "fallback" and "61.5 °C" in result.answer
+
+
 async def test_rewrite_cut_at_the_token_cap_falls_back(other_plant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A rewrite that filled the whole token budget stopped mid-sentence: the template answer is kept."""
     from assistant.agent import Agent
