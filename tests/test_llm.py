@@ -69,67 +69,48 @@ async def test_rewrite_is_grounded_or_falls_back(other_plant, models_dir: Path) 
     assert "61.5" in result.answer  # whatever the wording, the value survives
 
 
-async def test_ungrounded_rewrite_is_rejected(other_plant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+class ScriptedRewriter:
+    """An LLM that rephrases every answer with one fixed text; ``fills_cap``: it used the whole token budget."""
+
+    name = "scripted"
+
+    def __init__(self, text: str, fills_cap: bool = False) -> None:
+        self.text, self.fills_cap = text, fills_cap
+
+    def complete(self, prompt: str, *, max_tokens: int = 64, **kw):  # type: ignore[no-untyped-def]
+        from assistant.llm.base import Completion
+
+        return Completion(self.text, max_tokens if self.fills_cap else 12, 0.01)
+
+
+async def _ask_with_rewrite(plant: str, data_dir: Path, llm: ScriptedRewriter, **llm_settings: object):  # type: ignore[no-untyped-def]
+    """The P-101 temperature question on ``plant`` with rewrites on and ``llm`` as the rewriter."""
     from assistant.agent import Agent
-    from assistant.llm.base import Completion
 
-    class Inventor:
-        name = "inventor"
-
-        def complete(self, prompt: str, **kw):  # type: ignore[no-untyped-def]
-            return Completion("Pump P101 runs at 99.9 °C and was serviced on 2020-01-01.", 12, 0.01)
-
-    settings = Settings(
-        data_dir=tmp_path, llm={"rewrite_answers": True}, opcua={"endpoints": [EndpointSettings(url=other_plant)]}
-    )
-    agent = Agent(settings, llm_factory=Inventor)
+    settings = Settings(data_dir=data_dir, llm={"rewrite_answers": True, **llm_settings},
+                        opcua={"endpoints": [EndpointSettings(url=plant)]})  # fmt: skip
+    agent = Agent(settings, llm_factory=lambda: llm)  # type: ignore[arg-type,return-value]
     try:
-        result = await agent.ask("What is the current temperature of pump P-101?")
+        return await agent.ask("What is the current temperature of pump P-101?")
     finally:
         await agent.adapter.close()
+
+
+async def test_ungrounded_rewrite_is_rejected(other_plant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    inventor = ScriptedRewriter("Pump P101 runs at 99.9 °C and was serviced on 2020-01-01.")
+    result = await _ask_with_rewrite(other_plant, tmp_path, inventor)
     assert result.mode == "fallback" and "99.9" not in result.answer and "61.5 °C" in result.answer
 
 
 async def test_rewrite_that_leaves_out_the_value_falls_back(other_plant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A rewrite with nothing wrong in it but without the measured value is no answer: the template answer stays."""
-    from assistant.agent import Agent
-    from assistant.llm.base import Completion
-
-    class Vague:
-        name = "vague"
-
-        def complete(self, prompt: str, **kw):  # type: ignore[no-untyped-def]
-            return Completion("The temperature of pump P101 is normal at the moment.", 12, 0.01)
-
-    settings = Settings(
-        data_dir=tmp_path, llm={"rewrite_answers": True}, opcua={"endpoints": [EndpointSettings(url=other_plant)]}
-    )
-    agent = Agent(settings, llm_factory=Vague)
-    try:
-        result = await agent.ask("What is the current temperature of pump P-101?")
-    finally:
-        await agent.adapter.close()
+    vague = ScriptedRewriter("The temperature of pump P101 is normal at the moment.")
+    result = await _ask_with_rewrite(other_plant, tmp_path, vague)
     assert result.mode == "fallback" and "61.5 °C" in result.answer
 
 
 async def test_rewrite_cut_at_the_token_cap_falls_back(other_plant, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A rewrite that filled the whole token budget stopped mid-sentence: the template answer is kept."""
-    from assistant.agent import Agent
-    from assistant.llm.base import Completion
-
-    class Rambler:
-        name = "rambler"
-
-        def complete(self, prompt: str, *, max_tokens: int, **kw):  # type: ignore[no-untyped-def]
-            return Completion("Pump P101 is at 61.5 °C, which", max_tokens, 0.01)  # grounded so far, but cut
-
-    settings = Settings(
-        data_dir=tmp_path, llm={"rewrite_answers": True, "max_tokens": 8},
-        opcua={"endpoints": [EndpointSettings(url=other_plant)]},
-    )  # fmt: skip
-    agent = Agent(settings, llm_factory=Rambler)
-    try:
-        result = await agent.ask("What is the current temperature of pump P-101?")
-    finally:
-        await agent.adapter.close()
+    rambler = ScriptedRewriter("Pump P101 is at 61.5 °C, which", fills_cap=True)  # grounded so far, but cut
+    result = await _ask_with_rewrite(other_plant, tmp_path, rambler, max_tokens=8)
     assert result.mode == "fallback" and not result.answer.endswith("which") and "61.5 °C" in result.answer
