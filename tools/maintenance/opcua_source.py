@@ -21,7 +21,7 @@ import numpy as np
 from asyncua import ua
 
 from tools.maintenance.datasource import AssetInfo, InMemorySource, Waveform
-from tools.maintenance.roles import roles_of_signals, signal_role, waveform_property
+from tools.maintenance.roles import roles_of_signals, waveform_property
 from tools.opcua.adapter import OpcUaAdapter
 from tools.opcua.catalog import Asset
 from tools.opcua.resolve import fold, words
@@ -46,10 +46,11 @@ def _numeric(asset: Asset) -> list:  # type: ignore[type-arg]
             and s.value_rank < 0 and s.history_readable]  # fmt: skip
 
 
-async def _waveform(adapter: OpcUaAdapter, asset: Asset) -> Waveform | None:
+async def _waveform(adapter: OpcUaAdapter, asset: Asset, roles: dict[str, str]) -> Waveform | None:
     """The latest snapshot of the asset's vibration waveform: an array variable whose unit or name says vibration
-    (acceleration), its sample rate and capture speed from properties named so in any language."""
-    sig = next((s for s in asset.signals if signal_role(s) == "vibration_waveform"), None)
+    (acceleration), its sample rate and capture speed from properties named so in any language. ``roles``: the
+    asset's signal roles by browse name (:func:`roles_of_signals`)."""
+    sig = next((s for s in asset.signals if roles.get(s.browse_name) == "vibration_waveform"), None)
     if sig is None:
         return None
 
@@ -67,7 +68,7 @@ async def _waveform(adapter: OpcUaAdapter, asset: Asset) -> Waveform | None:
 
     dv, fs, at_rpm = await adapter.call(asset.endpoint, read)
     samples = np.asarray(dv.Value.Value if dv.Value is not None else [], dtype=float)
-    speed = next((s for s in asset.signals if signal_role(s) == "speed"), None)
+    speed = next((s for s in asset.signals if roles.get(s.browse_name) == "speed"), None)
     rpm = 0.0
     if at_rpm:
         rpm = at_rpm
@@ -145,12 +146,13 @@ async def prefetch(
             return None
         t = max(series.values(), key=lambda ts_vs: len(ts_vs[0]))[0]
         aligned = {name: np.interp(t, ts, vs) for name, (ts, vs) in series.items()}
+        roles = roles_of_signals(asset.signals)  # once per asset: the waveform's and the history's signals
         async with gate:
-            wave = await _waveform(adapter, asset)
+            wave = await _waveform(adapter, asset, roles)
         line = asset.path[-2] if len(asset.path) > 1 else ""
-        roles = {n: r for n, r in roles_of_signals(asset.signals).items() if n in aligned}
+        kept = {n: r for n, r in roles.items() if n in aligned}
         info = AssetInfo(id=asset.display_name, kind=asset_kind(asset), line=line, signals=tuple(aligned),
-                         has_waveform=wave is not None, roles=roles)  # fmt: skip
+                         has_waveform=wave is not None, roles=kept)  # fmt: skip
         return info, t, aligned, (lambda w=wave: w) if wave is not None else None
 
     for fetched in await asyncio.gather(*(one(a) for a in assets)):  # added in catalog order: results repeat

@@ -367,7 +367,8 @@ def _limit_tasks(
                       f"(now {f.level:g}): reached in {f.days:.1f} d {band}")  # fmt: skip
         deadline = now + timedelta(days=f.days_low or 0.0)
         urgent = deadline <= now + timedelta(days=horizon)
-        key = info.role(f.signal) if info.role(f.signal) in planning.ACTIONS else "other"
+        role = info.role(f.signal)
+        key = role if role in planning.ACTIONS else "other"
         tasks.append(planning.Task(info.id, key, reason, deadline, f.reached_around or now, 1 if urgent else 2,
                                    info.kind))  # fmt: skip
     return tasks
