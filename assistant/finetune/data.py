@@ -400,7 +400,8 @@ def generate(
     gen = Generator(split, seed, plant)
     balanced = split == "test"
     rows = [gen.plan(lang) for lang in _lang_sequence(gen.rng, n_plan, balanced)]
-    rows += [gen.answer(lang) for lang in _lang_sequence(gen.rng, n_answer, balanced)]
+    # answers in every language alike: each language has its own target (value, unit and language right)
+    rows += [gen.answer(lang) for lang in _lang_sequence(gen.rng, n_answer, balanced=True)]
     if split == "train":
         gen.rng.shuffle(rows)
     return rows
