@@ -70,6 +70,8 @@ SIGNAL_NAMES = {"temperature": "Temperature", "pressure": "Pressure", "flow": "F
 HOSTS = ("plant", "127.0.0.1:4840", "werk-sued:4840", "10.0.3.15:4840", "opcua.local:48010", "line2-plc:4840")
 _ROUTER_CODE = re.compile(r"(?<![Ee]rror )(?<![Cc]ode )\b(P|K|S|T|M|V)-(\d{1,3})\b")
 ANSWER_KINDS = ("current_value", "history_stats")
+# a history answer carries three numbers and a window where a live one carries one: as many of each
+ANSWER_KIND_WEIGHTS = (0.5, 0.5)
 LEXICON_SHARE = 0.15  # share of training PLAN questions built from the router's lexicons
 # intents whose cue words say what is wanted on their own; the documents cues are left out (months, "before",
 # "limit" … mean documents only beside other words)
@@ -350,7 +352,7 @@ class Generator:
         a = self.rng.choice(catalog)
         q = self.rng.choice(a.quantities)
         unit, low, high = UNITS[q]
-        kind = self.rng.choices(ANSWER_KINDS, weights=[0.65, 0.35])[0]
+        kind = self.rng.choices(ANSWER_KINDS, weights=ANSWER_KIND_WEIGHTS)[0]
         template = self.rng.choice([t for t in self.templates[lang][kind] if "{a}" in t and "{b}" not in t])
         question = self._fill(template, lang, a, None, q)
         host = self.rng.choice(HOSTS)
