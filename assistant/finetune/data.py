@@ -232,7 +232,9 @@ class Generator:
             for _ in range(self.rng.randint(1, 3)):
                 name = self._name(kind, taken)
                 taken.add(name)
-                out.append(CatalogAsset(name, kind, words, list(KINDS[kind][2])))
+                # the excerpt's kind as the agent writes it from a server's description ("plate heat exchanger
+                # HX-4" → "heat exchanger"), so training prompts are the prompts the planner sends
+                out.append(CatalogAsset(name, kind, asset_kind(name, f"{words} {name}"), list(KINDS[kind][2])))
         return out
 
     # --- slots ----------------------------------------------------------------------------------------------------
