@@ -78,6 +78,23 @@ def test_lexicon_questions_carry_the_routers_words_in_every_language() -> None:
     assert "Kannst du {a} quittieren?" in lexicon_templates("de")["write_request"]
 
 
+def test_answer_paraphrases_keep_every_fact_and_lead_with_the_mean() -> None:
+    from assistant.finetune.data import LANGS, phrasings
+
+    needs = {"current_value": ("{asset}", "{value}", "{unit}", "{quantity}", "{time}", "{node}"),
+             "history_stats": ("{asset}", "{quantity}", "{avg}", "{min}", "{max}", "{unit}", "{start}", "{end}",
+                               "{count}", "{source}")}  # fmt: skip
+    for lang in LANGS:
+        answers = phrasings(lang)["answers"]
+        assert len(answers["history_stats"]) >= 6 and len(answers["current_value"]) >= 6, lang
+        for kind, fields in needs.items():
+            for template in answers[kind]:
+                assert all(f in template for f in fields), (lang, template)
+        for template in answers["history_stats"]:
+            # the asked-for figure first: an answer that wanders or is cut off after the range keeps its average
+            assert template.index("{avg}") < min(template.index("{min}"), template.index("{max}")), (lang, template)
+
+
 class RecordingLLM:
     name = "recording"
 
@@ -116,6 +133,75 @@ def test_planner_sends_the_trained_plan_format() -> None:
     assert len(wrong.calls) == 2 and wrong.calls[1]["json_schema"]["properties"]["assets"]["items"]["enum"] == [
         "P-1", "K-7"
     ]  # fmt: skip
+
+
+def test_rails_evaluation_gives_the_planner_the_rows_catalog_and_previous_turn() -> None:
+    from assistant.finetune.formats import plan_entries
+    from assistant.finetune.rails_eval import catalog_of, conversation_of
+
+    rows = [r for r in held_out(0) if r.task == "plan"]
+    assert {r.gold["case"] for r in rows} >= {"plain", "followup", "clarify"}
+    for row in rows:
+        assets = catalog_of(row)
+        assert sorted(a.display_name for a in assets) == sorted(row.gold["names"])
+        assert all(a.signals for a in assets)  # every asset has its kind's signals, as a server lists them
+        conversation = conversation_of(row, assets)
+        assert (conversation is not None) == (row.gold["case"] == "followup")
+        previous = None
+        if conversation is not None and conversation.last is not None:
+            question, slots = conversation.last
+            previous = (question, plan_target(slots.intent, [a.display_name for a in slots.assets]))
+        question = row.prompt.rsplit("question: ", 1)[1].removesuffix("\nplan:\n")
+        # the agent's planner would send the adapter exactly this row's prompt
+        assert plan_prompt(plan_entries(assets), question, previous) == row.prompt
+
+
+def test_rails_evaluation_asks_the_llm_only_where_the_router_is_unsure() -> None:
+    from assistant.finetune.evaluate import plan_intents
+    from assistant.finetune.rails_eval import plans_on_rails
+    from assistant.router import Route
+
+    class FixedRouter:
+        intents = plan_intents()
+
+        def __init__(self, confident: bool) -> None:
+            self.score, self.margin = (0.9, 0.3) if confident else (0.4, 0.01)
+
+        def route(self, question: str) -> Route:
+            ranking = [("current_value", self.score)] + [(i, 0.0) for i in self.intents if i != "current_value"]
+            return Route("current_value", self.score, self.margin, ranking)
+
+    row = next(r for r in held_out(0) if r.task == "plan" and r.gold["case"] == "plain"
+               and r.gold["intent"] == "current_value" and len(r.gold["assets"]) == 1)  # fmt: skip
+    llm = RecordingLLM(plan_target("diagnosis", row.gold["assets"]))
+    sure, planned = plans_on_rails([row], FixedRouter(confident=True), llm)
+    assert planned == 0 and not llm.calls
+    assert json.loads(sure[0]) == {"intent": "current_value", "assets": row.gold["assets"]}  # the resolver's asset
+    unsure, planned = plans_on_rails([row], FixedRouter(confident=False), llm)
+    assert planned == 1 and len(llm.calls) == 1
+    assert json.loads(unsure[0]) == {"intent": "diagnosis", "assets": row.gold["assets"]}  # the LLM's plan counts
+
+
+def test_model_card_sets_the_adapter_beside_the_router_and_the_combined_default(tmp_path: Path) -> None:
+    from assistant.finetune.card import write_model_card
+
+    adapter = tmp_path / "a.gguf"
+    adapter.write_bytes(b"0" * 1000)
+    adapter.with_suffix(".train.json").write_text(json.dumps({"seed": 0, "steps": 10, "schedule_steps": 10}))
+
+    def plan(tool: float, de: float) -> dict[str, Any]:
+        return {"n": 300, "tool_accuracy": tool, "asset_accuracy": 1.0, "exact_match": tool,
+                "by_language": {"en": {"tool": tool}, "de": {"tool": de}}}  # fmt: skip
+
+    ev = {"summary": {"tool_accuracy": 0.9, "answer_accuracy": {"de": 0.98}, "n_plan": 300},
+          "adapter": {"plan": plan(0.9, 0.8)}, "base": {"plan": plan(0.0, 0.0), "answer": {"by_language": {"de": 0.3}}},
+          "router": {"plan": plan(0.6, 0.55)}, "combined": {"plan": plan(0.95, 0.93), "llm_planned": 120}}  # fmt: skip
+    adapter.with_suffix(".eval.json").write_text(json.dumps(ev))
+    card = write_model_card(tmp_path, adapter=adapter).read_text(encoding="utf-8")
+    assert "| | base + adapter | base model alone | router + rails | combined default |" in card
+    assert "| plan: tool accuracy, DE | 80 % | 0 % | 55 % | 93 % |" in card
+    assert "| answer value+unit+language, DE | 98 % | 30 % | – | – |" in card  # answers are the adapter's job
+    assert "(120 of 300 here)" in card  # how many questions the adapter planned in the combined default
 
 
 # --- settings ------------------------------------------------------------------------------------------------------

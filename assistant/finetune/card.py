@@ -65,27 +65,31 @@ def write_model_card(folder: Path, summary: dict[str, Any] | None = None, adapte
     s = ev.get("summary", {})
     if s:
         base = ev.get("base", {})
+        plans = {m: ev.get(m, {}).get("plan", {}) for m in ("adapter", "base", "router", "combined")}
+        rails = bool(plans["router"])
+        cols = ["base + adapter", "base model alone"] + (["router + rails", "combined default"] if rails else [])
+
+        def row(label: str, values: list[Any]) -> str:
+            return f"| {label} | " + " | ".join(_pct(v) for v in values[: len(cols)]) + " |"
+
         lines += [
             f"Command: `{ev.get('command', 'iiot-assistant models evaluate-adapter')}`",
             "",
-            "| | base + adapter | base model alone |",
-            "|---|---|---|",
-            f"| plan: tool (intent) accuracy | {_pct(s.get('tool_accuracy'))} | "
-            f"{_pct(base.get('plan', {}).get('tool_accuracy'))} |",
-            f"| plan: asset accuracy | {_pct(s.get('asset_accuracy'))} | "
-            f"{_pct(base.get('plan', {}).get('asset_accuracy'))} |",
-            f"| plan: exact match | {_pct(s.get('plan_exact_match'))} | "
-            f"{_pct(base.get('plan', {}).get('exact_match'))} |",
+            "| | " + " | ".join(cols) + " |",
+            "|---" * (len(cols) + 1) + "|",
         ]
-        for lang, row in (ev.get("adapter", {}).get("plan", {}).get("by_language") or {}).items():
-            b = (base.get("plan", {}).get("by_language") or {}).get(lang, {})
-            lines.append(f"| plan: tool accuracy, {lang.upper()} | {_pct(row.get('tool'))} | {_pct(b.get('tool'))} |")
+        for key, label in (("tool_accuracy", "tool (intent) accuracy"), ("asset_accuracy", "asset accuracy"),
+                           ("exact_match", "exact match")):  # fmt: skip
+            lines.append(row(f"plan: {label}", [p.get(key) for p in plans.values()]))
+        for lang in plans["adapter"].get("by_language") or {}:
+            tools = [(p.get("by_language") or {}).get(lang, {}).get("tool") for p in plans.values()]
+            lines.append(row(f"plan: tool accuracy, {lang.upper()}", tools))
         for lang, acc in (s.get("answer_accuracy") or {}).items():
             b = (base.get("answer", {}).get("by_language") or {}).get(lang)
-            lines.append(f"| answer value+unit+language, {lang.upper()} | {_pct(acc)} | {_pct(b)} |")
+            lines.append(row(f"answer value+unit+language, {lang.upper()}", [acc, b, None, None]))
+        grounded = [s.get("answer_grounded"), base.get("answer", {}).get("grounded"), None, None]
         lines += [
-            f"| answers passing the grounding check | {_pct(s.get('answer_grounded'))} | "
-            f"{_pct(base.get('answer', {}).get('grounded'))} |",
+            row("answers passing the grounding check", grounded),
             "",
             f"{s.get('n_plan')} PLAN and {s.get('n_answer')} ANSWER held-out rows (balanced over the five "
             "languages); the base model's plans are decoded freely only (its grammar-constrained pass costs about a "
@@ -93,8 +97,17 @@ def write_model_card(folder: Path, summary: dict[str, Any] | None = None, adapte
             f"{(s.get('tokens_per_s') or {}).get('adapter')} tok/s with the adapter vs "
             f"{(s.get('tokens_per_s') or {}).get('base')} without (ratio {s.get('tokens_per_s_ratio')}).",
         ]
+        if rails:
+            lines += [
+                "",
+                "The last two columns send the same held-out questions through the agent's own planner "
+                "(`assistant/finetune/rails_eval.py`): the semantic router with its rails and the catalog resolver "
+                "alone, and the combined default, where the adapter plans the questions the router is unsure of "
+                f"({ev['combined'].get('llm_planned')} of {plans['combined'].get('n')} here). Answers are the "
+                "adapter's job only (–).",
+            ]
     else:
-        lines.append("Not evaluated yet: run `iiot-assistant models evaluate-adapter --base --card`.")
+        lines.append("Not evaluated yet: run `iiot-assistant models evaluate-adapter --base --rails --card`.")
     lines += [
         "",
         "## Reproduce",
@@ -102,7 +115,7 @@ def write_model_card(folder: Path, summary: dict[str, Any] | None = None, adapte
         "pip install -e '.[train]'",
         f"iiot-assistant models finetune --ship --seed {train.get('seed', 0)}"
         + (f" --stop-after {train['steps']}" if train.get("steps") != train.get("schedule_steps") else ""),
-        "iiot-assistant models evaluate-adapter --base --card",
+        "iiot-assistant models evaluate-adapter --base --rails --card",
         "```",
         "Intermediate files (dequantized base checkpoint ~1 GB, data, checkpoints) go to `<cache>/finetune/`; "
         "`--resume` continues an interrupted run; `--plant` trains on the configured server's browsed catalog.",

@@ -161,6 +161,7 @@ def evaluate_adapter_file(
     n_plans: int = 0,
     n_answers: int = 0,
     with_base: bool = False,
+    with_rails: bool = False,
     seed: int = 0,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
@@ -190,6 +191,8 @@ def evaluate_adapter_file(
         base_out, _s, _t = run_llamacpp(base, rows, intents, constrained=False)
         result["base"] = score(rows, base_out)
         _log_scores("base model (plans: free decoding only, invalid = wrong)", result["base"], log)
+    if with_rails:
+        result.update(_rails_scores(settings, rows, tuned, log))
     speed = decode_speed({"base": base, "adapter": tuned})
     ratio = round(speed["adapter"] / speed["base"], 3)
     log(f"decode speed: base {speed['base']} tok/s, with adapter {speed['adapter']} tok/s (ratio {ratio:.2f})")
@@ -210,7 +213,30 @@ def evaluate_adapter_file(
         result["summary"]["base_tool_accuracy"] = result["base"].get("plan", {}).get("tool_accuracy")
         result["summary"]["base_asset_accuracy"] = result["base"].get("plan", {}).get("asset_accuracy")
         result["summary"]["base_answer_accuracy"] = result["base"].get("answer", {}).get("by_language")
+    for mode in ("router", "combined") if with_rails else ():
+        p = result[mode].get("plan", {})
+        result["summary"][f"{mode}_tool_accuracy"] = p.get("tool_accuracy")
+        result["summary"][f"{mode}_exact_match"] = p.get("exact_match")
+        result["summary"][f"{mode}_tool_by_language"] = {k: v["tool"] for k, v in p.get("by_language", {}).items()}
     return result
+
+
+def _rails_scores(settings: Any, rows: Sequence[Example], tuned: Any, log: Callable[[str], None]) -> dict[str, Any]:
+    """The same PLAN rows through the agent's planner: router + rails alone, and the combined default."""
+    from assistant.embeddings import embed
+    from assistant.finetune.rails_eval import plans_on_rails
+    from assistant.router import SemanticRouter
+
+    router = SemanticRouter(embed, settings.cache_path)
+    plans = [r for r in rows if r.task == "plan"]
+    out: dict[str, Any] = {}
+    for mode, llm in (("router", None), ("combined", tuned)):
+        outputs, by_llm = plans_on_rails(plans, router, llm)
+        out[mode] = score(plans, outputs)
+        out[mode]["llm_planned"] = by_llm
+        _log_scores(f"{mode} (agent's planner{', LLM where the router is unsure' if llm else ', no LLM'})",
+                    out[mode], log)  # fmt: skip
+    return out
 
 
 def _log_scores(label: str, s: dict[str, Any], log: Callable[[str], None]) -> None:

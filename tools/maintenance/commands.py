@@ -140,6 +140,7 @@ def evaluate_adapter(
     plans: Annotated[int, typer.Option("--plans", help="held-out PLAN examples (0: all 300)")] = 0,
     answers: Annotated[int, typer.Option("--answers", help="held-out ANSWER examples (0: all 250)")] = 0,
     base: Annotated[bool, typer.Option("--base/--no-base", help="also score the base model without adapter")] = False,
+    rails: Annotated[bool, typer.Option("--rails/--no-rails", help="also score router, router+LLM")] = False,
     seed: Annotated[int, typer.Option("--seed", help="held-out data seed")] = 0,
     report: Annotated[Path | None, typer.Option("--report", help="write the full results (JSON)")] = None,
     card: Annotated[bool, typer.Option("--card", help="store figures beside the adapter, refresh its card")] = False,
@@ -151,7 +152,7 @@ def evaluate_adapter(
 
     settings = _settings(config)
     result = evaluate_adapter_file(settings, Path(adapter or SHIPPED_ADAPTER), n_plans=plans, n_answers=answers,
-                                   with_base=base, seed=seed, log=typer.echo)  # fmt: skip
+                                   with_base=base, with_rails=rails, seed=seed, log=typer.echo)  # fmt: skip
     if report:
         report.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     if card:
