@@ -182,7 +182,7 @@ def test_rails_evaluation_asks_the_llm_only_where_the_router_is_unsure() -> None
     assert json.loads(unsure[0]) == {"intent": "diagnosis", "assets": row.gold["assets"]}  # the LLM's plan counts
 
 
-def test_model_card_sets_the_adapter_beside_the_router_and_the_combined_default(tmp_path: Path) -> None:
+def test_model_card_sets_the_adapter_beside_the_router_and_the_combined_planner(tmp_path: Path) -> None:
     from assistant.finetune.card import write_model_card
 
     adapter = tmp_path / "a.gguf"
@@ -198,10 +198,10 @@ def test_model_card_sets_the_adapter_beside_the_router_and_the_combined_default(
           "router": {"plan": plan(0.6, 0.55)}, "combined": {"plan": plan(0.95, 0.93), "llm_planned": 120}}  # fmt: skip
     adapter.with_suffix(".eval.json").write_text(json.dumps(ev))
     card = write_model_card(tmp_path, adapter=adapter).read_text(encoding="utf-8")
-    assert "| | base + adapter | base model alone | router + rails | combined default |" in card
+    assert "| | base + adapter | base model alone | router + rails | router, adapter if unsure |" in card
     assert "| plan: tool accuracy, DE | 80 % | 0 % | 55 % | 93 % |" in card
     assert "| answer value+unit+language, DE | 98 % | 30 % | – | – |" in card  # answers are the adapter's job
-    assert "(120 of 300 here)" in card  # how many questions the adapter planned in the combined default
+    assert "(120 of 300 here;" in card  # how many questions the adapter planned in the combined planner
 
 
 # --- settings ------------------------------------------------------------------------------------------------------

@@ -67,7 +67,8 @@ def write_model_card(folder: Path, summary: dict[str, Any] | None = None, adapte
         base = ev.get("base", {})
         plans = {m: ev.get(m, {}).get("plan", {}) for m in ("adapter", "base", "router", "combined")}
         rails = bool(plans["router"])
-        cols = ["base + adapter", "base model alone"] + (["router + rails", "combined default"] if rails else [])
+        cols = ["base + adapter", "base model alone"]
+        cols += ["router + rails", "router, adapter if unsure"] if rails else []
 
         def row(label: str, values: list[Any]) -> str:
             return f"| {label} | " + " | ".join(_pct(v) for v in values[: len(cols)]) + " |"
@@ -102,8 +103,9 @@ def write_model_card(folder: Path, summary: dict[str, Any] | None = None, adapte
                 "",
                 "The last two columns send the same held-out questions through the agent's own planner "
                 "(`assistant/finetune/rails_eval.py`): the semantic router with its rails and the catalog resolver "
-                "alone, and the combined default, where the adapter plans the questions the router is unsure of "
-                f"({ev['combined'].get('llm_planned')} of {plans['combined'].get('n')} here). Answers are the "
+                "alone, and combined: the adapter plans the questions the router is unsure of "
+                f"({ev['combined'].get('llm_planned')} of {plans['combined'].get('n')} here; `llm.plan_when_unsure`, "
+                "off by default). Answers are the "
                 "adapter's job only (–).",
             ]
     else:

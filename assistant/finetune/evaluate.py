@@ -222,7 +222,8 @@ def evaluate_adapter_file(
 
 
 def _rails_scores(settings: Any, rows: Sequence[Example], tuned: Any, log: Callable[[str], None]) -> dict[str, Any]:
-    """The same PLAN rows through the agent's planner: router + rails alone, and the combined default."""
+    """The same PLAN rows through the agent's planner: router + rails alone, and combined
+    (the adapter plans where the router is unsure: ``llm.plan_when_unsure``)."""
     from assistant.embeddings import embed
     from assistant.finetune.rails_eval import plans_on_rails
     from assistant.router import SemanticRouter

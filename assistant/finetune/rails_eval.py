@@ -1,5 +1,5 @@
 """The adapter's held-out PLAN questions through the agent's own planner: the router with its rails alone, and the
-combined default (the rails, and the LLM plans where the router is unsure: ``llm.plan_when_unsure``).
+combined planner (the rails, and the LLM plans where the router is unsure: ``llm.plan_when_unsure``).
 
 Each held-out row carries its catalog excerpt (``kind: name, name; …`` in the prompt) and, for follow-ups, the
 previous turn; both are turned back into catalog assets (with the signals of their kind, as a server would list
@@ -59,7 +59,7 @@ def conversation_of(row: Example, assets: Sequence[Asset]) -> Conversation | Non
 
 
 def plans_on_rails(rows: Sequence[Example], router: Any, llm: Any = None) -> tuple[list[str], int]:
-    """Each PLAN row's plan from the rails (``llm`` None) or the combined default; also how many rows the LLM
+    """Each PLAN row's plan from the rails (``llm`` None) or combined with the LLM; also how many rows the LLM
     planned (the router was unsure and the LLM's plan validated)."""
     outputs, planned = [], 0
     for row in rows:
