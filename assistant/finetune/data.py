@@ -163,6 +163,11 @@ def demo_catalog() -> list[CatalogAsset]:
     return out
 
 
+def kind_of(kind_words: str) -> str:
+    """The :data:`KINDS` key whose catalog words appear in an excerpt's kind ("coolant pump" → pump), else ""."""
+    return next((k for k, (words, _p, _q) in KINDS.items() if any(w in kind_words for w in words)), "")
+
+
 def catalog_from_assets(assets: Iterable[Any]) -> list[CatalogAsset]:
     """A browsed OPC UA catalog (``tools.opcua.catalog.Asset``) as generator input (``--plant``)."""
     from tools.opcua.resolve import signal_quantity
@@ -171,8 +176,7 @@ def catalog_from_assets(assets: Iterable[Any]) -> list[CatalogAsset]:
     for a in assets:
         qs = sorted({q for s in a.signals if (q := signal_quantity(s)) in UNITS}) or ["temperature"]
         kind_words = asset_kind(a.display_name, a.description)
-        kind = next((k for k, (words, _p, _q) in KINDS.items() if any(w in kind_words for w in words)), "")
-        out.append(CatalogAsset(a.display_name, kind, kind_words, qs))
+        out.append(CatalogAsset(a.display_name, kind_of(kind_words), kind_words, qs))
     return out
 
 

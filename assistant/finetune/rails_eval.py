@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.finetune.data import KINDS, SIGNAL_NAMES, UNITS, Example
+from assistant.finetune.data import KINDS, SIGNAL_NAMES, UNITS, Example, kind_of
 from assistant.finetune.formats import plan_target
 from assistant.planner import Conversation, Slots, slots_from_llm, slots_from_rails
 from tools.opcua.catalog import Asset, Signal
@@ -28,8 +28,7 @@ def catalog_of(row: Example) -> list[Asset]:
     assets = []
     for group in _prompt_line(row.prompt, "assets:").split("; "):
         kind_words, _, names = group.partition(": ")
-        kind = next((k for k, (words, _p, _q) in KINDS.items()
-                     if any(w.replace("-", " ").endswith(kind_words) for w in words)), "")  # fmt: skip
+        kind = kind_of(kind_words)
         quantities = KINDS[kind][2] if kind else ["temperature"]
         for name in filter(None, (n.strip() for n in names.split(","))):
             node = f"ns=2;s={name}"
