@@ -21,7 +21,14 @@ from assistant.errors import BadQuestion, OperatorError, UnknownAsset
 from assistant.grounding import check_grounding, dropped_values
 from assistant.language import detect_language
 from assistant.llm.base import LLM
-from assistant.planner import ASSET_FREE_INTENTS, Conversation, Slots, slots_from_llm, slots_from_rails
+from assistant.planner import (
+    ASSET_FREE_INTENTS,
+    Conversation,
+    Slots,
+    llm_may_plan,
+    slots_from_llm,
+    slots_from_rails,
+)
 from assistant.router import SemanticRouter
 from assistant.skills import alarms, documents, history, kpi, live, maintenance
 from assistant.turn import Turn
@@ -117,7 +124,7 @@ class Agent:
             lambda a: {"assets": len(a), "signals": sum(len(x.signals) for x in a)},
         )  # fmt: skip
         slots = slots_from_rails(turn.question, route, turn.assets, conversation, self.settings.plant)
-        if not route.confident and slots.source == "router" and self.settings.llm.plan_when_unsure:
+        if self.settings.llm.plan_when_unsure and llm_may_plan(route, slots):
             planned = slots_from_llm(
                 self.llm, turn.question, self.router.intents, turn.assets, conversation=conversation
             )  # the previous turn goes into the PLAN prompt

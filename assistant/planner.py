@@ -59,7 +59,7 @@ class Slots:
     quantities: list[str] = field(default_factory=list)
     context_question: str = ""  # the earlier question a follow-up borrows its words from
     unknown_codes: list[str] = field(default_factory=list)  # asset-like codes that name nothing in the plant
-    source: str = "router"  # router | context | llm
+    source: str = "router"  # router | rails (a rule decided; not re-planned) | context | llm
 
     @property
     def asset(self) -> Asset | None:
@@ -182,6 +182,7 @@ def slots_from_rails(
     )
     if is_write_command(question):
         slots.intent = "write_request"  # an order to change the plant: refused here, whatever else it says
+        slots.source = "rails"
         return slots
     cues = cued_intents(question) & set(dict(route.ranking))
     if {"documents", "alarms"} <= cues and slots.intent == "alarms":
@@ -269,6 +270,13 @@ def slots_from_rails(
     ):
         slots.intent = "documents"  # about no asset of this plant, close to a document question: look it up
     return slots
+
+
+def llm_may_plan(route: Route, slots: Slots) -> bool:
+    """Whether the LLM may fill the slots (``llm.plan_when_unsure``): the router was unsure and no rule decided.
+    A write command the rails found stays one, whatever the model reads into it ("acknowledge the alarms" is an
+    order, not a question about alarms)."""
+    return not route.confident and slots.source == "router"
 
 
 def slots_from_llm(

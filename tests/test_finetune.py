@@ -182,6 +182,27 @@ def test_rails_evaluation_asks_the_llm_only_where_the_router_is_unsure() -> None
     assert json.loads(unsure[0]) == {"intent": "diagnosis", "assets": row.gold["assets"]}  # the LLM's plan counts
 
 
+def test_a_write_command_found_by_the_rails_is_not_re_planned_by_the_llm() -> None:
+    from assistant.finetune.evaluate import plan_intents
+    from assistant.finetune.rails_eval import plans_on_rails
+    from assistant.planner import is_write_command
+    from assistant.router import Route
+
+    class UnsureRouter:
+        intents = plan_intents()
+
+        def route(self, question: str) -> Route:
+            ranking = [("alarms", 0.4)] + [(i, 0.0) for i in self.intents if i != "alarms"]
+            return Route("alarms", 0.4, 0.01, ranking)
+
+    rows = [r for r in held_out(0) if r.task == "plan" and r.gold["intent"] == "write_request" and r.gold["assets"]]
+    row = next(r for r in rows if is_write_command(r.prompt.rsplit("question: ", 1)[1].removesuffix("\nplan:\n")))
+    llm = RecordingLLM(plan_target("alarms", row.gold["assets"]))  # the model reads "acknowledge …" as alarms
+    plans, planned = plans_on_rails([row], UnsureRouter(), llm)
+    assert planned == 0 and not llm.calls
+    assert json.loads(plans[0])["intent"] == "write_request"
+
+
 def test_model_card_sets_the_adapter_beside_the_router_and_the_combined_planner(tmp_path: Path) -> None:
     from assistant.finetune.card import write_model_card
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.finetune.data import KINDS, SIGNAL_NAMES, UNITS, Example, kind_of
 from assistant.finetune.formats import plan_target
-from assistant.planner import Conversation, Slots, slots_from_llm, slots_from_rails
+from assistant.planner import Conversation, Slots, llm_may_plan, slots_from_llm, slots_from_rails
 from tools.opcua.catalog import Asset, Signal
 
 
@@ -67,7 +67,7 @@ def plans_on_rails(rows: Sequence[Example], router: Any, llm: Any = None) -> tup
         conversation = conversation_of(row, assets)
         route = router.route(question)
         slots = slots_from_rails(question, route, assets, conversation)
-        if llm is not None and not route.confident and slots.source == "router":
+        if llm is not None and llm_may_plan(route, slots):
             by_llm = slots_from_llm(llm, question, router.intents, assets, conversation=conversation)
             if by_llm is not None:
                 slots, planned = by_llm, planned + 1
