@@ -78,7 +78,7 @@ def test_lexicon_questions_carry_the_routers_words_in_every_language() -> None:
     assert "Kannst du {a} quittieren?" in lexicon_templates("de")["write_request"]
 
 
-def test_answer_paraphrases_keep_every_fact_and_lead_with_the_mean() -> None:
+def test_answer_paraphrases_keep_every_fact_and_lead_with_the_asked_for_figure() -> None:
     from assistant.finetune.data import LANGS, phrasings
 
     needs = {"current_value": ("{asset}", "{value}", "{unit}", "{quantity}", "{time}", "{node}"),
@@ -93,6 +93,9 @@ def test_answer_paraphrases_keep_every_fact_and_lead_with_the_mean() -> None:
         for template in answers["history_stats"]:
             # the asked-for figure first: an answer that wanders or is cut off after the range keeps its average
             assert template.index("{avg}") < min(template.index("{min}"), template.index("{max}")), (lang, template)
+        for template in answers["current_value"]:
+            # the value before the node id: an answer copying a node-first phrasing wrote the node, never the value
+            assert template.index("{value}") < template.index("{node}"), (lang, template)
 
 
 class RecordingLLM:
