@@ -211,7 +211,8 @@ def test_model_card_sets_the_adapter_beside_the_router_and_the_combined_planner(
 
     adapter = tmp_path / "a.gguf"
     adapter.write_bytes(b"0" * 1000)
-    adapter.with_suffix(".train.json").write_text(json.dumps({"seed": 0, "steps": 10, "schedule_steps": 10}))
+    train = {"seed": 0, "steps": 10, "schedule_steps": 10, "train_seconds": 600, "cpus": 3}
+    adapter.with_suffix(".train.json").write_text(json.dumps(train))
 
     def plan(tool: float, de: float) -> dict[str, Any]:
         return {"n": 300, "tool_accuracy": tool, "asset_accuracy": 1.0, "exact_match": tool,
@@ -226,6 +227,7 @@ def test_model_card_sets_the_adapter_beside_the_router_and_the_combined_planner(
     assert "| plan: tool accuracy, DE | 80 % | 0 % | 55 % | 93 % |" in card
     assert "| answer value+unit+language, DE | 98 % | 30 % | – | – |" in card  # answers are the adapter's job
     assert "(120 of 300 here;" in card  # how many questions the adapter planned in the combined planner
+    assert "10 min on this machine (3 vCPUs," in card  # the machine it was trained on, not the one writing the card
 
 
 # --- settings ------------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ command lines) and what it scores on the held-out split. Rendered from ``<adapte
 from __future__ import annotations
 
 import json
+import os
 import platform
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ def write_model_card(folder: Path, summary: dict[str, Any] | None = None, adapte
         f"batch {cfg.get('batch_size')}, linear warm-up/decay over {schedule} steps; "
         "loss on target tokens only; raw prompts, no chat template.",
         f"- Steps trained: {train.get('steps')} of a {schedule}-step schedule, "
-        f"{train.get('train_seconds', 0) / 60:.0f} min on this machine (2 vCPUs shared with other jobs, "
+        f"{train.get('train_seconds', 0) / 60:.0f} min on this machine ({train.get('cpus') or os.cpu_count()} vCPUs, "
         f"{train.get('seconds_per_step')} s/step, torch CPU, {cfg.get('threads')} threads; {platform.machine()}); "
         f"final training loss (mean of last 10 steps) {train.get('final_loss_avg10')}.",
         f"- Adapter: f16 LoRA GGUF written with the `gguf` package, {size / 1e6:.1f} MB.",

@@ -241,6 +241,7 @@ def train_lora(
         "train_seconds": round(train_s, 1),
         "seconds_per_step": round(train_s / max(1, steps), 2),
         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2),
+        "cpus": os.cpu_count(),
         "final_loss_avg10": round(sum(h["loss"] for h in history[-10:]) / max(1, len(history[-10:])), 4),
         "trainable_params": sum(p.numel() for p in params),
         "history": history,
