@@ -62,6 +62,24 @@ def test_held_out_split_shares_no_asset_names_or_templates() -> None:
             assert set(plan["assets"]) <= set(r.gold["names"]) and plan["intent"] == r.gold["intent"]
 
 
+def test_training_only_phrasings_are_trained_and_never_equal_a_held_out_one() -> None:
+    from assistant.finetune.data import LANGS, Generator, phrasings, split_templates
+
+    train, test = Generator("train", 0), Generator("test", 0)
+    for lang in LANGS:
+        extra = phrasings(lang).get("plan_extra") or {}
+        plan = phrasings(lang)["plan"]
+        assert set(extra) <= set(plan), lang  # the intents the planner knows
+        held = {t.casefold().rstrip(" .!?") for ts in plan.values() for t in split_templates(ts, "test")}
+        for intent, templates in extra.items():
+            for template in templates:
+                template.format(a="A-1", b="B-2", q="q", t="t", x="1 bar", n="3")  # only the generator's slots
+                assert ("{b}" not in template) or ("{a}" in template), (lang, template)
+                assert template.casefold().rstrip(" .!?") not in held, (lang, template)  # a held-out phrasing
+                assert template in train.templates[lang][intent], (lang, template)
+                assert template not in test.templates[lang].get(intent, []), (lang, template)
+
+
 def test_lexicon_questions_carry_the_routers_words_in_every_language() -> None:
     from assistant.finetune.data import LANGS, LEXICON_INTENTS, lexicon_templates
     from assistant.prompts import load_yaml

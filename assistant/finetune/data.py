@@ -31,12 +31,12 @@ INTENT_WEIGHTS = {
     "diagnosis": 1.0, "remaining_useful_life": 1.0, "anomalies": 0.8, "maintenance_plan": 0.6, "compare": 1.0,
     "write_request": 1.0, "out_of_scope": 1.0,
 }  # fmt: skip
-# training leans on the intents the held-out evaluation finds hardest to tell apart (anomalies from alarms, an
-# order from a question about alarms, chit-chat from plant questions, a plan from a remaining life); the held-out
-# split keeps the mix above, the questions a plant asks
+# training leans on the intents the held-out evaluation finds hardest to tell apart (anomalies from alarms,
+# chit-chat from plant questions, a plan from a remaining life); not on write requests, which made imperatives
+# that ask to read ("line up A and B") orders; the held-out split keeps the mix above, the questions a plant asks
 TRAIN_INTENT_WEIGHTS = {
     **INTENT_WEIGHTS, "current_value": 2.2, "history_stats": 1.6, "remaining_useful_life": 1.1, "anomalies": 1.3,
-    "maintenance_plan": 1.0, "write_request": 1.3, "out_of_scope": 1.3,
+    "maintenance_plan": 1.0, "out_of_scope": 1.3,
 }  # fmt: skip
 # kind → (catalog words (English, as in server descriptions), name prefixes, quantities)
 KINDS: dict[str, tuple[list[str], list[str], list[str]]] = {
@@ -205,11 +205,13 @@ class Generator:
         self.lexicon: dict[str, dict[str, list[str]]] = {}
         for lang in LANGS:
             own = {i: split_templates(ts, split) for i, ts in phrasings(lang)["plan"].items()}
-            if split == "train":  # the router's examples and lexicons too, unless one equals a held-out template
+            if split == "train":  # the router's examples, training-only phrasings (``plan_extra``: never held out,
+                # so adding some leaves the held-out set as it was) and lexicons, unless one equals a held-out template
                 held = {t for ts in phrasings(lang)["plan"].values() for t in split_templates(ts, "test")}
-                for intent, ts in router_templates(lang).items():
-                    own.setdefault(intent, []).extend(t for t in ts if t not in held)
                 folded = {_folded(t) for t in held}
+                extra = (phrasings(lang).get("plan_extra") or {}).items()
+                for intent, ts in [*router_templates(lang).items(), *extra]:
+                    own.setdefault(intent, []).extend(t for t in ts if _folded(t) not in folded)
                 for intent, ts in lexicon_templates(lang).items():
                     if kept := [t for t in ts if _folded(t) not in folded]:
                         self.lexicon.setdefault(lang, {})[intent] = kept
