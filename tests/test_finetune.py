@@ -111,6 +111,8 @@ def test_answer_paraphrases_keep_every_fact_and_lead_with_the_asked_for_figure()
         for template in answers["history_stats"]:
             # the asked-for figure first: an answer that wanders or is cut off after the range keeps its average
             assert template.index("{avg}") < min(template.index("{min}"), template.index("{max}")), (lang, template)
+            # and the count after the figures: answers copying "… recorded {count} values …" stopped at the count
+            assert template.index("{max}") < template.index("{count}"), (lang, template)
         for template in answers["current_value"]:
             # the value before the node id: an answer copying a node-first phrasing wrote the node, never the value
             assert template.index("{value}") < template.index("{node}"), (lang, template)
