@@ -49,7 +49,8 @@ def write_model_card(folder: Path, summary: dict[str, Any] | None = None, adapte
         "in `prompts/finetune/<lang>.yaml` plus the router's example questions); catalogs: excerpts of the demo plant "
         "and generic invented plants (16 asset kinds).",
         "- Held-out split (never seen in training): asset names (numbers 400–499 for seen kinds; four unseen asset "
-        "kinds: heat exchanger, mixer, chiller, filling machine) and every fourth phrasing template of every intent.",
+        "kinds: heat exchanger, mixer, chiller, filling machine) and every fourth phrasing template of every intent "
+        "(the training-only phrasings, `plan_extra`, written after the held-out set was fixed, never are).",
         f"- LoRA r {cfg.get('r')}, alpha {cfg.get('alpha')}, dropout {cfg.get('dropout')} on "
         f"{'/'.join(m.removesuffix('_proj') for m in cfg.get('target_modules', ALL_PROJECTIONS))} of all layers "
         f"({train.get('trainable_params', '3.8 M')} trainable parameters); AdamW lr {cfg.get('lr')}, "

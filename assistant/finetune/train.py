@@ -307,7 +307,7 @@ def run_finetune(
     plant: bool = False,
     resume: bool = False,
     seed: int = 0,
-    n_plan: int = 1600,
+    n_plan: int = 2400,
     n_answer: int = 500,
     cfg: TrainConfig | None = None,
     log: Callable[[str], None] = print,

@@ -110,7 +110,7 @@ def finetune(
     ship: Annotated[bool, typer.Option("--ship", help="write the repository's shipped adapter + model card")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="continue from the last checkpoint")] = False,
     seed: Annotated[int, typer.Option("--seed", help="data and training seed")] = 0,
-    plan_examples: Annotated[int, typer.Option("--plan-examples", help="synthetic PLAN examples")] = 1600,
+    plan_examples: Annotated[int, typer.Option("--plan-examples", help="synthetic PLAN examples")] = 2400,
     answer_examples: Annotated[int, typer.Option("--answer-examples", help="synthetic ANSWER examples")] = 500,
     max_steps: Annotated[int, typer.Option("--max-steps", help="stop after this many steps (0: epochs)")] = 0,
     epochs: Annotated[float, typer.Option("--epochs", help="passes over the training data")] = 1.0,
