@@ -119,6 +119,9 @@ class SimSettings(_Section):
     acceleration: float = Field(1.0, gt=0, description="plant seconds per wall-clock second")
     period_s: float = Field(1.0, gt=0, description="plant-time step between updates")
     backfill_days: float = Field(0.0, ge=0, description="plant days of history generated at start")
+    production_days: int = Field(
+        5, ge=0, le=7, description="days a week with production shifts (Monday first); 7: every day"
+    )
     history_interval_s: float = Field(60.0, gt=0, description="spacing of backfilled history samples")
     faults: list[FaultSettings] = Field(default_factory=list)
     security: Literal["None", "Basic256Sha256_Sign", "Basic256Sha256_SignAndEncrypt"] = "None"

@@ -39,7 +39,8 @@ def server_loop() -> Iterator[LoopThread]:
 
 @pytest.fixture(scope="session")
 def demo_plant(server_loop: LoopThread) -> Iterator[PlantServer]:
-    plant = PlantServer(SimSettings(port=free_port(), seed=7))
+    # production every day: the tests that need running machines do not depend on the weekday they run on
+    plant = PlantServer(SimSettings(port=free_port(), seed=7, production_days=7))
     server_loop.run(plant.start())
     yield plant
     server_loop.run(plant.stop())

@@ -25,7 +25,7 @@ def router() -> SemanticRouter:
 
 @pytest.fixture(scope="module")
 def alarm_plant(server_loop: LoopThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlantServer]:
-    settings = SimSettings(port=free_port(), seed=11, backfill_days=0.1,
+    settings = SimSettings(port=free_port(), production_days=7, seed=11, backfill_days=0.1,
                            faults=[{"asset": "P-102", "fault": "bearing_inner", "started_hours_ago": 200}])  # fmt: skip
     plant = PlantServer(settings, tmp_path_factory.mktemp("alarm-plant"))
     server_loop.run(plant.start())

@@ -29,7 +29,7 @@ def history_setup(
     from tools.historian import open_store
     from tools.historian.commands import start_collector
 
-    sim = SimSettings(port=free_port(), seed=21, backfill_days=0.3, history_interval_s=60,
+    sim = SimSettings(port=free_port(), production_days=7, seed=21, backfill_days=0.3, history_interval_s=60,
                       faults=[{"asset": "P-102", "fault": "bearing_outer", "started_hours_ago": 300}])  # fmt: skip
     data = tmp_path_factory.mktemp("history-agent")
     plant = PlantServer(sim, data)

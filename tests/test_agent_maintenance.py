@@ -22,7 +22,7 @@ from tests.conftest import SHARED_CACHE, free_port
 
 @pytest.fixture(scope="module")
 def worn_plant(server_loop: LoopThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlantServer]:
-    sim = SimSettings(port=free_port(), seed=4, backfill_days=0.5,
+    sim = SimSettings(port=free_port(), production_days=7, seed=4, backfill_days=0.5,
                       faults=[{"asset": "P-102", "fault": "bearing_outer", "started_hours_ago": 96}])  # fmt: skip
     plant = PlantServer(sim, tmp_path_factory.mktemp("worn"))
     server_loop.run(plant.start())

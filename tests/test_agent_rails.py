@@ -32,7 +32,7 @@ def router() -> SemanticRouter:
 
 @pytest.fixture(scope="module")
 def plant(server_loop: LoopThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlantServer]:
-    settings = SimSettings(port=free_port(), seed=5, backfill_days=0.25,
+    settings = SimSettings(port=free_port(), production_days=7, seed=5, backfill_days=0.25,
                            faults=[{"asset": "P-102", "fault": "bearing_outer", "started_hours_ago": 300}])  # fmt: skip
     server = PlantServer(settings, tmp_path_factory.mktemp("rails-plant"))
     server_loop.run(server.start())

@@ -259,3 +259,18 @@ async def test_reconnects_after_server_restart(server_loop: LoopThread, tmp_path
     finally:
         await adapter.close()
         server_loop.run(plant.stop())
+
+
+def test_production_days_set_which_days_the_demo_machines_run() -> None:
+    from assistant.sim.layout import demo_layout
+    from assistant.sim.physics import make_model, production_load
+
+    saturday_noon = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
+    friday_noon = saturday_noon - 86400.0
+    assert production_load(friday_noon) == production_load(friday_noon, 7) > 0.5  # a weekday is a weekday
+    assert production_load(saturday_noon) == 0.0  # the default plant stops at the weekend
+    assert production_load(saturday_noon, 7) == production_load(friday_noon)  # a plant that runs every day
+    pump = next(spec for _path, spec in demo_layout().assets() if spec.kind == "pump")
+    for days, running in ((5, False), (7, True)):
+        model = make_model(pump, seed=1, production_days=days)
+        assert model.step(saturday_noon, 1.0)["Running"] is running, days

@@ -42,10 +42,11 @@ def ambient_c(t: float) -> float:
     return 21.0 + 4.0 * math.sin((hour - 9.0) / 24 * 2 * math.pi)
 
 
-def production_load(t: float) -> float:
-    """Planned production load 0..1: two shifts on weekdays, reduced night shift, weekends idle."""
+def production_load(t: float, days: int = 5) -> float:
+    """Planned production load 0..1: two shifts on production days (the first ``days`` of the week, Monday first),
+    reduced night shift, other days idle."""
     dt = datetime.fromtimestamp(t, UTC)
-    if dt.weekday() >= 5:
+    if dt.weekday() >= days:
         return 0.0
     hour = dt.hour + dt.minute / 60
     if 6 <= hour < 22:
@@ -66,6 +67,7 @@ class AssetModel:
     state: dict[str, float] = field(default_factory=dict)
     inputs: dict[str, float] = field(default_factory=dict)  # set-points written by clients
     signals: tuple[SignalSpec, ...] = ()
+    production_days: int = 5  # days a week with production shifts, Monday first
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
@@ -148,7 +150,7 @@ class PumpModel(AssetModel):
     def compute(self, t: float, dt: float) -> dict[str, Any]:
         p = self.spec.params
         n_nom = float(p.get("nominal_rpm", 2950))
-        load = production_load(t)
+        load = production_load(t, self.production_days)
         standby = bool(p.get("standby"))
         running = (load > 0.5) if standby else (load > 0.0)
         speed_target = n_nom * (0.55 + 0.45 * load) if running else 0.0
@@ -209,7 +211,9 @@ class CompressorModel(AssetModel):
         p = self.spec.params
         rated = float(p.get("rated_kw", 45.0))
         share = float(p.get("load_share", 0.8))
-        need = share * (0.3 + 0.65 * production_load(t)) + 0.45 * self.severity("compressor_leak", t, 4.0)
+        need = share * (0.3 + 0.65 * production_load(t, self.production_days)) + 0.45 * self.severity(
+            "compressor_leak", t, 4.0
+        )
         running = need > 0.02
         duty = min(1.0, need)
         cycle_s = 90.0 + 400.0 * (1.0 - duty)
@@ -313,8 +317,8 @@ def _machine_state(
         model.__dict__["schedule"] = ProductionSchedule(model.seed, reasons)
     dtm = datetime.fromtimestamp(t, UTC)
     hour = dtm.hour + dtm.minute / 60
-    planned = production_load(t) > 0.5
-    on_break = dtm.weekday() < 5 and 6 <= hour < 22
+    planned = production_load(t, model.production_days) > 0.5
+    on_break = dtm.weekday() < model.production_days and 6 <= hour < 22
     schedule: ProductionSchedule = model.__dict__["schedule"]
     code, reason, factor, scrap = schedule.at(t, planned, on_break)
     _counter(model).advance(code == RUNNING, dt, factor, scrap)
@@ -337,7 +341,7 @@ class ConveyorModel(AssetModel):
     )
 
     def compute(self, t: float, dt: float) -> dict[str, Any]:
-        load = production_load(t)
+        load = production_load(t, self.production_days)
         running = load > 0.0
         speed = self.lag("speed", 1.2 if running else 0.0, dt, 3.0)
         current = (6.0 + 14.0 * load) * (speed / 1.2) + self.noise(0.2) * running
@@ -366,10 +370,12 @@ class TankModel(AssetModel):
         """A PI level loop, modelled by its closed-loop response (stable for any step size)."""
         vol = float(self.spec.params.get("volume_m3", 40.0))
         setpoint = float(self.inputs.get("LevelSetpoint", 65.0))
-        outflow = (0.03 * vol * 60) * (0.4 + 0.6 * production_load(t)) + self.noise(0.5)
+        outflow = (0.03 * vol * 60) * (0.4 + 0.6 * production_load(t, self.production_days)) + self.noise(0.5)
         level = self.lag("level", setpoint, dt, 300.0)
         valve = _clip(outflow / (0.03 * vol * 60 * 1.4) * 100.0 + 2.0 * (setpoint - level), 0.0, 100.0)
-        temp = self.lag("temp", ambient_c(t) + 6.0 + 8.0 * production_load(t), dt, 2400.0) + self.noise(0.05)
+        temp = self.lag(
+            "temp", ambient_c(t) + 6.0 + 8.0 * production_load(t, self.production_days), dt, 2400.0
+        ) + self.noise(0.05)
         return {
             "Level": level + self.noise(0.1),
             "LevelSetpoint": setpoint,
@@ -389,7 +395,7 @@ MODELS: dict[str, type[AssetModel]] = {
 }
 
 
-def make_model(spec: AssetSpec, seed: int) -> AssetModel:
+def make_model(spec: AssetSpec, seed: int, production_days: int = 5) -> AssetModel:
     # a stable per-asset seed: the same plant seed gives the same signals, whatever the asset order
     asset_seed = (seed * 1_000_003 + sum(ord(c) * 31**i for i, c in enumerate(spec.id))) % 2**32
-    return MODELS[spec.kind](spec=spec, seed=asset_seed)
+    return MODELS[spec.kind](spec=spec, seed=asset_seed, production_days=production_days)

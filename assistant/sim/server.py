@@ -190,7 +190,7 @@ class PlantServer:
             asset_path = (*path, spec.id)
             asset = await parent.add_object(ua.NodeId(".".join(asset_path), idx), ua.QualifiedName(spec.id, idx))
             await _describe(asset, spec.description_en)
-            model = make_model(spec, self.settings.seed)
+            model = make_model(spec, self.settings.seed, self.settings.production_days)
             bound = _Bound(model, asset)
             values = model.step(self.plant_time, self.settings.period_s)
             for sig in model.signals:
