@@ -211,9 +211,8 @@ class CompressorModel(AssetModel):
         p = self.spec.params
         rated = float(p.get("rated_kw", 45.0))
         share = float(p.get("load_share", 0.8))
-        need = share * (0.3 + 0.65 * production_load(t, self.production_days)) + 0.45 * self.severity(
-            "compressor_leak", t, 4.0
-        )
+        load = production_load(t, self.production_days)
+        need = share * (0.3 + 0.65 * load) + 0.45 * self.severity("compressor_leak", t, 4.0)
         running = need > 0.02
         duty = min(1.0, need)
         cycle_s = 90.0 + 400.0 * (1.0 - duty)
@@ -370,12 +369,11 @@ class TankModel(AssetModel):
         """A PI level loop, modelled by its closed-loop response (stable for any step size)."""
         vol = float(self.spec.params.get("volume_m3", 40.0))
         setpoint = float(self.inputs.get("LevelSetpoint", 65.0))
-        outflow = (0.03 * vol * 60) * (0.4 + 0.6 * production_load(t, self.production_days)) + self.noise(0.5)
+        load = production_load(t, self.production_days)
+        outflow = (0.03 * vol * 60) * (0.4 + 0.6 * load) + self.noise(0.5)
         level = self.lag("level", setpoint, dt, 300.0)
         valve = _clip(outflow / (0.03 * vol * 60 * 1.4) * 100.0 + 2.0 * (setpoint - level), 0.0, 100.0)
-        temp = self.lag(
-            "temp", ambient_c(t) + 6.0 + 8.0 * production_load(t, self.production_days), dt, 2400.0
-        ) + self.noise(0.05)
+        temp = self.lag("temp", ambient_c(t) + 6.0 + 8.0 * load, dt, 2400.0) + self.noise(0.05)
         return {
             "Level": level + self.noise(0.1),
             "LevelSetpoint": setpoint,
