@@ -30,6 +30,10 @@ from assistant.finetune.data import Example
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj")
 TRAIN_EXTRA_HINT = "pip install -e '.[train]'"
 
+# the shipped adapter's training set (`models finetune --ship --seed 0` reproduces it)
+PLAN_EXAMPLES = 2400
+ANSWER_EXAMPLES = 500
+
 
 @dataclass
 class TrainConfig:
@@ -307,8 +311,8 @@ def run_finetune(
     plant: bool = False,
     resume: bool = False,
     seed: int = 0,
-    n_plan: int = 2400,
-    n_answer: int = 500,
+    n_plan: int = PLAN_EXAMPLES,
+    n_answer: int = ANSWER_EXAMPLES,
     cfg: TrainConfig | None = None,
     log: Callable[[str], None] = print,
     progress: bool = True,

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from assistant.finetune.train import ANSWER_EXAMPLES, PLAN_EXAMPLES
 from tools.maintenance.registry import SHIPPED_DIR, clear_cache, data_dir, load_bundle
 
 models_app = typer.Typer(no_args_is_help=True, help="Maintenance models: train and evaluate.")
@@ -110,8 +111,10 @@ def finetune(
     ship: Annotated[bool, typer.Option("--ship", help="write the repository's shipped adapter + model card")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="continue from the last checkpoint")] = False,
     seed: Annotated[int, typer.Option("--seed", help="data and training seed")] = 0,
-    plan_examples: Annotated[int, typer.Option("--plan-examples", help="synthetic PLAN examples")] = 2400,
-    answer_examples: Annotated[int, typer.Option("--answer-examples", help="synthetic ANSWER examples")] = 500,
+    plan_examples: Annotated[int, typer.Option("--plan-examples", help="synthetic PLAN examples")] = PLAN_EXAMPLES,
+    answer_examples: Annotated[
+        int, typer.Option("--answer-examples", help="synthetic ANSWER examples")
+    ] = ANSWER_EXAMPLES,
     max_steps: Annotated[int, typer.Option("--max-steps", help="stop after this many steps (0: epochs)")] = 0,
     epochs: Annotated[float, typer.Option("--epochs", help="passes over the training data")] = 1.0,
     stop_after: Annotated[int, typer.Option("--stop-after", help="stop after N steps of the schedule")] = 0,
