@@ -25,7 +25,6 @@ from assistant.finetune.formats import PLAN_MAX_ASSETS, answer_prompt, asset_kin
 from assistant.prompts import load_layered, load_yaml
 
 LANGS = ("en", "de", "fr", "es", "it")
-LANG_WEIGHTS = {"en": 1.2, "de": 1.2, "fr": 0.9, "es": 0.85, "it": 0.85}
 INTENT_WEIGHTS = {
     "current_value": 3.0, "history_stats": 2.0, "threshold_periods": 1.0, "alarms": 1.2, "documents": 1.2,
     "diagnosis": 1.0, "remaining_useful_life": 1.0, "anomalies": 0.8, "maintenance_plan": 0.6, "compare": 1.0,
@@ -229,10 +228,12 @@ class Generator:
             style = self.rng.random()
             # names without a dash ("P101") are common in plants; training draws more of them than the held-out
             # split, so a dashed name is never the model's default for a number it has not seen
-            if style < (0.35 if self.split == "train" else 0.15):
+            dashless = 0.35 if self.split == "train" else 0.15
+            if style < dashless:
                 name = f"{pre}{n}"
             else:
-                name = f"{pre}-{n}{self.rng.choice('AB')}" if style < 0.25 else f"{pre}-{n}"
+                suffixed = style < dashless + 0.10  # "P-101A": a tenth of the names in either split
+                name = f"{pre}-{n}{self.rng.choice('AB')}" if suffixed else f"{pre}-{n}"
             if name not in taken:
                 return name
         raise RuntimeError("could not draw a fresh asset name")
@@ -416,7 +417,7 @@ class Generator:
 def _lang_sequence(rng: random.Random, n: int, balanced: bool) -> list[str]:
     if balanced:
         return [LANGS[i % len(LANGS)] for i in range(n)]
-    return rng.choices(LANGS, weights=[LANG_WEIGHTS[x] for x in LANGS], k=n)
+    return rng.choices(LANGS, k=n)  # every language alike: each is scored on its own (was 1.2 for EN and DE)
 
 
 def generate(
