@@ -62,7 +62,6 @@ def test_held_out_split_shares_no_asset_names_or_templates() -> None:
             assert set(plan["assets"]) <= set(r.gold["names"]) and plan["intent"] == r.gold["intent"]
 
 
-
 def test_both_splits_draw_every_style_of_asset_name() -> None:
     import re
 
@@ -72,6 +71,7 @@ def test_both_splits_draw_every_style_of_asset_name() -> None:
         names = _names(rows)
         for style, pattern in styles.items():
             assert any(re.fullmatch(pattern, n) for n in names), (split, style)
+
 
 def test_training_only_phrasings_are_trained_and_never_equal_a_held_out_one() -> None:
     from assistant.finetune.data import LANGS, Generator, phrasings, split_templates

@@ -417,7 +417,7 @@ class Generator:
 def _lang_sequence(rng: random.Random, n: int, balanced: bool) -> list[str]:
     if balanced:
         return [LANGS[i % len(LANGS)] for i in range(n)]
-    return rng.choices(LANGS, k=n)  # every language alike: each is scored on its own (was 1.2 for EN and DE)
+    return rng.choices(LANGS, k=n)  # every language alike, as the held-out split: each is scored on its own
 
 
 def generate(
