@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,6 @@ def test_held_out_split_shares_no_asset_names_or_templates() -> None:
 
 
 def test_both_splits_draw_every_style_of_asset_name() -> None:
-    import re
-
     styles = {"dashless": r"[A-Z]+\d+", "dashed": r"[A-Z]+-\d+", "suffixed": r"[A-Z]+-\d+[AB]"}
     for split in ("train", "test"):
         rows = generate(split, seed=0, n_plan=300, n_answer=0) if split == "train" else held_out()
