@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import OperatorError
+from assistant.finetune import ANSWER_EXAMPLES, PLAN_EXAMPLES
 from assistant.finetune.data import Example
 
 # Attention projections only: llama.cpp applies each adapted matrix as two extra small matmuls per token, so the
@@ -29,10 +30,6 @@ from assistant.finetune.data import Example
 # ran at 0.79-0.88 of the base model's tokens/s, the four attention ones at 0.90-0.96).
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj")
 TRAIN_EXTRA_HINT = "pip install -e '.[train]'"
-
-# the shipped adapter's training set (`models finetune --ship --seed 0` reproduces it)
-PLAN_EXAMPLES = 2400
-ANSWER_EXAMPLES = 500
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assistant.finetune.train import ANSWER_EXAMPLES, PLAN_EXAMPLES
+from assistant.finetune import ANSWER_EXAMPLES, PLAN_EXAMPLES
 from tools.maintenance.registry import SHIPPED_DIR, clear_cache, data_dir, load_bundle
 
 models_app = typer.Typer(no_args_is_help=True, help="Maintenance models: train and evaluate.")
