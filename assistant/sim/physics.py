@@ -316,8 +316,9 @@ def _machine_state(
         model.__dict__["schedule"] = ProductionSchedule(model.seed, reasons)
     dtm = datetime.fromtimestamp(t, UTC)
     hour = dtm.hour + dtm.minute / 60
-    planned = production_load(t, model.production_days) > 0.5
-    on_break = dtm.weekday() < model.production_days and 6 <= hour < 22
+    load = production_load(t, model.production_days)  # 0.0 exactly on the days without production
+    planned = load > 0.5
+    on_break = load > 0.0 and 6 <= hour < 22  # a production day's day shift, when not planned: its breaks
     schedule: ProductionSchedule = model.__dict__["schedule"]
     code, reason, factor, scrap = schedule.at(t, planned, on_break)
     _counter(model).advance(code == RUNNING, dt, factor, scrap)
